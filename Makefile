@@ -1,0 +1,128 @@
+# The call-enquiry platform: one Makefile for everything.
+#
+#   make            build the services and tools (build/release/)
+#   make run        install what is missing, build, start the local stack
+#   make test       install what is missing, build with ASan+UBSan
+#                   (build/asan/), run unit, fuzz-replay and integration tests
+#   make fuzz       build libFuzzer targets with clang (build/fuzz/)
+#   make clean
+#
+# Generated protobuf code lives under build/*/gen, never in the tree.
+
+MODE     ?= release
+B        := build/$(MODE)
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+
+CC       ?= gcc
+PKGS     := libnats hiredis libprotobuf-c
+CPPFLAGS += -Iservices/common -I$(B)/gen -DCC_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -g -MMD -MP -pthread
+ifeq ($(MODE),asan)
+CFLAGS   += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+else
+CFLAGS   += -O2
+endif
+LDLIBS_BASE := -lnats -lhiredis -lprotobuf-c -pthread
+
+SERVICES := gateway ingress queue presence media calllog
+# extra libraries per program
+LIBS_gateway  := -lmicrohttpd -ljansson
+LIBS_calllog  := -lpq
+LIBS_ccctl    :=
+LIBS_ingress  :=
+LIBS_queue    :=
+LIBS_presence :=
+LIBS_media    :=
+INC_calllog   := -I/usr/include/postgresql
+
+PROTOS     := $(wildcard proto/*.proto)
+PROTO_C    := $(patsubst proto/%.proto,$(B)/gen/%.pb-c.c,$(PROTOS))
+PROTO_H    := $(PROTO_C:.c=.h)
+PROTO_O    := $(PROTO_C:.c=.o)
+COMMON_SRC := $(wildcard services/common/*.c)
+COMMON_O   := $(patsubst %.c,$(B)/obj/%.o,$(COMMON_SRC))
+LIBCOMMON  := $(B)/lib/libcccommon.a
+
+BINS := $(addprefix $(B)/bin/,$(SERVICES) ccctl)
+
+.PHONY: all deps run stop test unit fuzz fuzz-replay integration clean compose-check
+all: $(BINS)
+
+# --- protobuf ---------------------------------------------------------------
+$(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: proto/%.proto $(PROTOS)
+	@mkdir -p $(B)/gen
+	protoc-c --c_out=$(B)/gen -Iproto $<
+
+$(B)/gen/%.pb-c.o: $(B)/gen/%.pb-c.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-parameter -c -o $@ $<
+
+# --- objects ----------------------------------------------------------------
+$(B)/obj/%.o: %.c $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(INC_$(word 2,$(subst /, ,$*))) $(CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(COMMON_O) $(PROTO_O)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+# --- programs ---------------------------------------------------------------
+define program
+$(B)/bin/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard $(2)/*.c)) $(LIBCOMMON)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS_$(1)) $$(LDLIBS_BASE)
+endef
+$(foreach s,$(SERVICES),$(eval $(call program,$(s),services/$(s))))
+$(eval $(call program,ccctl,tools/ccctl))
+
+# --- tests ------------------------------------------------------------------
+UNIT_SRC  := $(wildcard tests/unit/*/test_*.c)
+UNIT_BINS := $(patsubst %.c,$(B)/%,$(UNIT_SRC))
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/tests/fuzz/%-replay,$(FUZZ_SRC))
+
+# A unit test links the module under test from its service's objects (all but main.o).
+define unit
+$(B)/$(1): $(B)/obj/$(1).o $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/$(2)/*.c))) $(LIBCOMMON)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ -lcmocka $$(LIBS_$(2)) $$(LDLIBS_BASE)
+endef
+$(foreach t,$(UNIT_SRC),$(eval $(call unit,$(t:.c=),$(word 3,$(subst /, ,$(t))))))
+
+# Fuzz targets: replayed over their corpus under ASan by `make test`;
+# built with libFuzzer by `make fuzz`.
+define fuzz
+$(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/replay.o $(LIBCOMMON)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(FUZZ_LIBS) $$(LDLIBS_BASE)
+endef
+FUZZ_LIBS := -lmicrohttpd -ljansson
+$(foreach f,$(FUZZ_SRC),$(eval $(call fuzz,$(basename $(notdir $(f))))))
+
+unit: $(UNIT_BINS)
+fuzz-replay: $(FUZZ_REPLAY)
+
+deps:
+	@tools/dev/install-deps
+
+# `make test` always uses the sanitizer build.
+test: deps
+	$(MAKE) MODE=asan all unit fuzz-replay
+	tools/dev/run-tests build/asan
+
+run: deps all
+	tools/dev/stack up
+
+stop:
+	tools/dev/stack down
+
+fuzz:
+	tools/dev/build-fuzz
+
+compose-check:
+	docker-compose -f docker-compose.yml config -q
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

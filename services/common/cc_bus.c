@@ -1,0 +1,445 @@
+/* cc_bus: protobuf over NATS. See cc_bus.h. */
+#include "cc_bus.h"
+#include "cc_log.h"
+#include "cc_time.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sub {
+    struct cc_bus *bus;
+    natsSubscription *ns;
+    cc_bus_fn fn;
+    cc_bus_pb_fn pb_fn;
+    const ProtobufCMessageDescriptor *desc;
+    void *arg;
+};
+
+struct cc_bus {
+    natsConnection *nc;
+    jsCtx *js;
+    pthread_mutex_t lock; /* guards nsubs and subs[] growth */
+    size_t nsubs;
+    struct sub subs[CC_BUS_MAX_SUBS];
+};
+
+cc_status cc_bus_status(natsStatus s)
+{
+    switch (s) {
+    case NATS_OK:
+        return CC_OK;
+    case NATS_TIMEOUT:
+        return CC_ERR_TIMEOUT;
+    case NATS_NO_SERVER:
+    case NATS_CONNECTION_CLOSED:
+    case NATS_NO_RESPONDERS:
+    case NATS_NOT_YET_CONNECTED:
+    case NATS_CONNECTION_DISCONNECTED:
+        return CC_ERR_UNAVAILABLE;
+    case NATS_NO_MEMORY:
+        return CC_ERR_NOMEM;
+    case NATS_INVALID_ARG:
+    case NATS_INVALID_SUBJECT:
+    case NATS_MAX_PAYLOAD:
+        return CC_ERR_INVALID;
+    default:
+        return CC_ERR_NATS;
+    }
+}
+
+static void on_disconnected(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    (void)closure;
+    cc_log(CC_LOG_WARN, "disconnected from NATS, reconnecting", NULL);
+}
+
+static void on_reconnected(natsConnection *nc, void *closure)
+{
+    char url[256] = "";
+    (void)closure;
+    natsConnection_GetConnectedUrl(nc, url, sizeof(url));
+    cc_log(CC_LOG_INFO, "reconnected to NATS", "url", url, NULL);
+}
+
+static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus err,
+                           void *closure)
+{
+    (void)nc;
+    (void)sub;
+    (void)closure;
+    cc_log(CC_LOG_WARN, "NATS asynchronous error", "error", natsStatus_GetText(err), NULL);
+}
+
+cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *err,
+                         size_t errlen)
+{
+    struct cc_bus *b = NULL;
+    natsOptions *opts = NULL;
+    natsStatus s;
+    cc_status st = CC_ERR_NOMEM;
+    int64_t give_up = cc_mono_ms() + cfg->connect_timeout_ms;
+    int64_t next_log = 0;
+    int attempts = 0;
+
+    *bp = NULL;
+    b = calloc(1, sizeof(*b));
+    if (b == NULL)
+        goto out;
+    pthread_mutex_init(&b->lock, NULL);
+
+    s = natsOptions_Create(&opts);
+    if (s == NATS_OK)
+        s = natsOptions_SetServers(opts, (const char *[]){cfg->nats_url}, 1);
+    if (s == NATS_OK)
+        s = natsOptions_SetName(opts, cfg->instance);
+    if (s == NATS_OK)
+        s = natsOptions_SetTimeout(opts, 2000);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxReconnect(opts, -1);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectWait(opts, 500);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectBufSize(opts, 8 * 1024 * 1024);
+    if (s == NATS_OK)
+        s = natsOptions_SetDisconnectedCB(opts, on_disconnected, NULL);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectedCB(opts, on_reconnected, NULL);
+    if (s == NATS_OK)
+        s = natsOptions_SetErrorHandler(opts, on_async_error, NULL);
+    if (s != NATS_OK) {
+        snprintf(err, errlen, "NATS options: %s", natsStatus_GetText(s));
+        st = cc_bus_status(s);
+        goto out;
+    }
+
+    for (;;) {
+        attempts++;
+        s = natsConnection_Connect(&b->nc, opts);
+        if (s == NATS_OK)
+            break;
+        if (s != NATS_NO_SERVER && s != NATS_TIMEOUT && s != NATS_IO_ERROR &&
+            s != NATS_CONNECTION_CLOSED) {
+            snprintf(err, errlen, "cannot connect to NATS at %s: %s", cfg->nats_url,
+                     natsStatus_GetText(s));
+            st = cc_bus_status(s);
+            goto out;
+        }
+        if (cc_mono_ms() >= give_up) {
+            snprintf(err, errlen,
+                     "cannot connect to NATS at %s: %s (gave up after %d attempts in %d ms; "
+                     "is nats-server running? see CC_NATS_URL, CC_CONNECT_TIMEOUT_MS)",
+                     cfg->nats_url, natsStatus_GetText(s), attempts, cfg->connect_timeout_ms);
+            st = CC_ERR_UNAVAILABLE;
+            goto out;
+        }
+        if (cc_mono_ms() >= next_log) {
+            cc_log(CC_LOG_WARN, "NATS not reachable yet, retrying", "url", cfg->nats_url, "error",
+                   natsStatus_GetText(s), NULL);
+            next_log = cc_mono_ms() + 5000;
+        }
+        cc_sleep_ms(500);
+    }
+
+    s = natsConnection_JetStream(&b->js, b->nc, NULL);
+    if (s != NATS_OK) {
+        snprintf(err, errlen, "JetStream context: %s", natsStatus_GetText(s));
+        st = cc_bus_status(s);
+        goto out;
+    }
+    st = CC_OK;
+    *bp = b;
+    b = NULL;
+out:
+    natsOptions_Destroy(opts);
+    cc_bus_free(b);
+    return st;
+}
+
+cc_status cc_bus_drain(struct cc_bus *b, int timeout_ms)
+{
+    int64_t until;
+    natsStatus s;
+
+    if (b == NULL || b->nc == NULL)
+        return CC_OK;
+    s = natsConnection_DrainTimeout(b->nc, timeout_ms);
+    if (s != NATS_OK) {
+        natsConnection_Close(b->nc);
+        return cc_bus_status(s);
+    }
+    /* Drain is asynchronous; it closes the connection when done. */
+    until = cc_mono_ms() + timeout_ms + 500;
+    while (!natsConnection_IsClosed(b->nc) && cc_mono_ms() < until)
+        cc_sleep_ms(10);
+    if (!natsConnection_IsClosed(b->nc)) {
+        natsConnection_Close(b->nc);
+        return CC_ERR_TIMEOUT;
+    }
+    return CC_OK;
+}
+
+void cc_bus_free(struct cc_bus *b)
+{
+    if (b == NULL)
+        return;
+    if (b->nc != NULL)
+        natsConnection_Close(b->nc);
+    for (size_t i = 0; i < b->nsubs; i++)
+        natsSubscription_Destroy(b->subs[i].ns);
+    jsCtx_Destroy(b->js);
+    natsConnection_Destroy(b->nc);
+    pthread_mutex_destroy(&b->lock);
+    free(b);
+}
+
+static void on_msg(natsConnection *nc, natsSubscription *ns, natsMsg *msg, void *closure)
+{
+    struct sub *sub = closure;
+    struct cc_bus_msg m = {
+        .subject = natsMsg_GetSubject(msg),
+        .reply = natsMsg_GetReply(msg),
+        .data = (const uint8_t *)natsMsg_GetData(msg),
+        .len = (size_t)natsMsg_GetDataLength(msg),
+    };
+    (void)nc;
+    (void)ns;
+
+    if (m.reply != NULL && m.reply[0] == '\0')
+        m.reply = NULL;
+    if (sub->desc == NULL) {
+        sub->fn(sub->bus, &m, sub->arg);
+    } else {
+        ProtobufCMessage *pb = protobuf_c_message_unpack(sub->desc, NULL, m.len, m.data);
+        if (pb == NULL) {
+            char n[24];
+            snprintf(n, sizeof(n), "%zu", m.len);
+            cc_log(CC_LOG_WARN, "malformed protobuf dropped", "subject", m.subject, "expected",
+                   sub->desc->name, "bytes", n, NULL);
+        } else {
+            sub->pb_fn(sub->bus, &m, pb, sub->arg);
+            protobuf_c_message_free_unpacked(pb, NULL);
+        }
+    }
+    natsMsg_Destroy(msg);
+}
+
+static cc_status add_sub(struct cc_bus *b, const char *subject, const char *queue, cc_bus_fn fn,
+                         cc_bus_pb_fn pb_fn, const ProtobufCMessageDescriptor *desc, void *arg)
+{
+    struct sub *sub;
+    natsStatus s;
+
+    pthread_mutex_lock(&b->lock);
+    if (b->nsubs >= CC_BUS_MAX_SUBS) {
+        pthread_mutex_unlock(&b->lock);
+        return CC_ERR_LIMIT;
+    }
+    sub = &b->subs[b->nsubs];
+    *sub = (struct sub){.bus = b, .fn = fn, .pb_fn = pb_fn, .desc = desc, .arg = arg};
+    if (queue != NULL)
+        s = natsConnection_QueueSubscribe(&sub->ns, b->nc, subject, queue, on_msg, sub);
+    else
+        s = natsConnection_Subscribe(&sub->ns, b->nc, subject, on_msg, sub);
+    if (s == NATS_OK)
+        b->nsubs++;
+    pthread_mutex_unlock(&b->lock);
+    if (s == NATS_OK)
+        s = natsConnection_Flush(b->nc); /* the server knows the interest on return */
+    return cc_bus_status(s);
+}
+
+cc_status cc_bus_subscribe(struct cc_bus *b, const char *subject, const char *queue, cc_bus_fn fn,
+                           void *arg)
+{
+    return add_sub(b, subject, queue, fn, NULL, NULL, arg);
+}
+
+cc_status cc_bus_subscribe_pb(struct cc_bus *b, const char *subject, const char *queue,
+                              const ProtobufCMessageDescriptor *desc, cc_bus_pb_fn fn, void *arg)
+{
+    return add_sub(b, subject, queue, NULL, fn, desc, arg);
+}
+
+/* Packs pb into a heap buffer; small messages are the norm, so no pooling. */
+static cc_status pack(const ProtobufCMessage *pb, uint8_t **out, size_t *len)
+{
+    size_t n = protobuf_c_message_get_packed_size(pb);
+    if (n > CC_BUS_MAX_MSG)
+        return CC_ERR_LIMIT;
+    *out = malloc(n > 0 ? n : 1);
+    if (*out == NULL)
+        return CC_ERR_NOMEM;
+    *len = protobuf_c_message_pack(pb, *out);
+    return CC_OK;
+}
+
+static cc_status publish_to(struct cc_bus *b, const char *subject, const char *reply,
+                            const ProtobufCMessage *pb)
+{
+    uint8_t *buf;
+    size_t len;
+    cc_status st = pack(pb, &buf, &len);
+    natsStatus s;
+
+    if (st != CC_OK)
+        return st;
+    if (reply != NULL)
+        s = natsConnection_PublishRequest(b->nc, subject, reply, buf, (int)len);
+    else
+        s = natsConnection_Publish(b->nc, subject, buf, (int)len);
+    free(buf);
+    return cc_bus_status(s);
+}
+
+cc_status cc_bus_publish(struct cc_bus *b, const char *subject, const ProtobufCMessage *pb)
+{
+    return publish_to(b, subject, NULL, pb);
+}
+
+cc_status cc_bus_reply(struct cc_bus *b, const struct cc_bus_msg *m, const ProtobufCMessage *pb)
+{
+    if (m->reply == NULL)
+        return CC_OK;
+    return publish_to(b, m->reply, NULL, pb);
+}
+
+cc_status cc_bus_request(struct cc_bus *b, const char *subject, const ProtobufCMessage *req,
+                         const ProtobufCMessageDescriptor *desc, int timeout_ms,
+                         ProtobufCMessage **out)
+{
+    uint8_t *buf;
+    size_t len;
+    natsMsg *reply = NULL;
+    natsStatus s;
+    cc_status st = pack(req, &buf, &len);
+
+    *out = NULL;
+    if (st != CC_OK)
+        return st;
+    s = natsConnection_Request(&reply, b->nc, subject, buf, (int)len, timeout_ms);
+    free(buf);
+    if (s != NATS_OK)
+        return cc_bus_status(s);
+    *out = protobuf_c_message_unpack(desc, NULL, (size_t)natsMsg_GetDataLength(reply),
+                                     (const uint8_t *)natsMsg_GetData(reply));
+    natsMsg_Destroy(reply);
+    return *out != NULL ? CC_OK : CC_ERR_PROTO;
+}
+
+cc_status cc_bus_gather(struct cc_bus *b, const char *const *subjects, size_t n,
+                        const ProtobufCMessage *req, int timeout_ms, cc_bus_fn fn, void *arg)
+{
+    natsInbox *inbox = NULL;
+    natsSubscription *sub = NULL;
+    natsStatus s;
+    cc_status st;
+    int64_t until;
+
+    s = natsInbox_Create(&inbox);
+    if (s == NATS_OK)
+        s = natsConnection_SubscribeSync(&sub, b->nc, inbox);
+    if (s != NATS_OK) {
+        st = cc_bus_status(s);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        st = publish_to(b, subjects[i], inbox, req);
+        if (st != CC_OK)
+            goto out;
+    }
+    natsConnection_Flush(b->nc);
+    until = cc_mono_ms() + timeout_ms;
+    for (;;) {
+        natsMsg *msg = NULL;
+        int64_t left = until - cc_mono_ms();
+        if (left <= 0)
+            break;
+        s = natsSubscription_NextMsg(&msg, sub, left);
+        if (s == NATS_TIMEOUT)
+            break;
+        if (s != NATS_OK) {
+            st = cc_bus_status(s);
+            goto out;
+        }
+        if (!natsMsg_IsNoResponders(msg)) {
+            struct cc_bus_msg m = {
+                .subject = natsMsg_GetSubject(msg),
+                .reply = NULL,
+                .data = (const uint8_t *)natsMsg_GetData(msg),
+                .len = (size_t)natsMsg_GetDataLength(msg),
+            };
+            fn(b, &m, arg);
+        }
+        natsMsg_Destroy(msg);
+    }
+    st = CC_OK;
+out:
+    if (sub != NULL) {
+        natsSubscription_Unsubscribe(sub);
+        natsSubscription_Destroy(sub);
+    }
+    natsInbox_Destroy(inbox);
+    return st;
+}
+
+cc_status cc_bus_stream_ensure(struct cc_bus *b, const char *name, const char *const *subjects,
+                               size_t n, int64_t max_age_ms, char *err, size_t errlen)
+{
+    jsStreamConfig sc;
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    natsStatus s;
+
+    jsStreamConfig_Init(&sc);
+    sc.Name = name;
+    sc.Subjects = (const char **)subjects;
+    sc.SubjectsLen = (int)n;
+    sc.Storage = js_FileStorage;
+    sc.MaxAge = max_age_ms * 1000000; /* nanoseconds */
+    sc.Duplicates = 10LL * 60 * 1000000000; /* dedupe window for Nats-Msg-Id: 10 min */
+
+    s = js_AddStream(&si, b->js, &sc, NULL, &jerr);
+    if (s != NATS_OK && jerr == JSStreamNameExistErr)
+        s = js_UpdateStream(&si, b->js, &sc, NULL, &jerr);
+    jsStreamInfo_Destroy(si);
+    if (s != NATS_OK) {
+        snprintf(err, errlen, "JetStream stream %s: %s (code %d; is nats-server started with -js?)",
+                 name, natsStatus_GetText(s), (int)jerr);
+        return cc_bus_status(s);
+    }
+    return CC_OK;
+}
+
+cc_status cc_bus_js_publish(struct cc_bus *b, const char *subject, const ProtobufCMessage *pb,
+                            const char *msg_id)
+{
+    jsPubOptions po;
+    jsPubAck *ack = NULL;
+    jsErrCode jerr = 0;
+    uint8_t *buf;
+    size_t len;
+    natsStatus s;
+    cc_status st = pack(pb, &buf, &len);
+
+    if (st != CC_OK)
+        return st;
+    jsPubOptions_Init(&po);
+    po.MsgId = msg_id;
+    s = js_Publish(&ack, b->js, subject, buf, (int)len, &po, &jerr);
+    free(buf);
+    jsPubAck_Destroy(ack);
+    return cc_bus_status(s);
+}
+
+natsConnection *cc_bus_nats(struct cc_bus *b)
+{
+    return b->nc;
+}
+
+jsCtx *cc_bus_js(struct cc_bus *b)
+{
+    return b->js;
+}

@@ -1,0 +1,135 @@
+/* cc_config: environment variables -> struct cc_config, validated. */
+#include "cc_config.h"
+#include "cc_id.h"
+#include "cc_url.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+bool cc_config_parse_int(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v;
+
+    if (s == NULL || *s == '\0')
+        return false;
+    for (const char *p = s; *p != '\0'; p++)
+        if (!((*p >= '0' && *p <= '9') || (p == s && *p == '-')))
+            return false;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static cc_status get_int(const char *name, long def, long min, long max, int *out, char *err,
+                         size_t errlen)
+{
+    const char *s = getenv(name);
+    long v = def;
+
+    if (s != NULL && !cc_config_parse_int(s, min, max, &v)) {
+        snprintf(err, errlen, "%s=\"%.40s\" is invalid: expected an integer from %ld to %ld", name,
+                 s, min, max);
+        return CC_ERR_CONFIG;
+    }
+    *out = (int)v;
+    return CC_OK;
+}
+
+static cc_status get_str(const char *name, const char *def, char *out, size_t cap, char *err,
+                         size_t errlen)
+{
+    const char *s = getenv(name);
+
+    if (s == NULL)
+        s = def;
+    if (strlen(s) >= cap) {
+        snprintf(err, errlen, "%s is too long (at most %zu characters)", name, cap - 1);
+        return CC_ERR_CONFIG;
+    }
+    memcpy(out, s, strlen(s) + 1);
+    return CC_OK;
+}
+
+static cc_status check_url(const char *name, const char *value, const char *scheme1,
+                           const char *scheme2, char *err, size_t errlen)
+{
+    struct cc_url u;
+    char why[128];
+
+    if (cc_url_parse(&u, value, strlen(value), why, sizeof(why)) != CC_OK) {
+        snprintf(err, errlen, "%s=\"%.80s\" is invalid: %s", name, value, why);
+        return CC_ERR_CONFIG;
+    }
+    if (strcmp(u.scheme, scheme1) != 0 && (scheme2 == NULL || strcmp(u.scheme, scheme2) != 0)) {
+        snprintf(err, errlen, "%s=\"%.80s\" is invalid: scheme must be %s://", name, value,
+                 scheme1);
+        return CC_ERR_CONFIG;
+    }
+    return CC_OK;
+}
+
+cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, size_t errlen)
+{
+    char host[64] = "host", rnd[CC_ID_LEN], level[16];
+    char def_instance[96];
+    cc_status st;
+
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->service, sizeof(cfg->service), "%s", service);
+    gethostname(host, sizeof(host) - 1);
+    host[sizeof(host) - 1] = '\0';
+    cc_id_new(rnd);
+    /* the random tail (last 6 hex digits) tells two processes on one host apart */
+    snprintf(def_instance, sizeof(def_instance), "%s-%.40s-%s", service, host, rnd + 30);
+
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        if ((st = (expr)) != CC_OK)                                                                \
+            return st;                                                                             \
+    } while (0)
+
+    TRY(get_str("CC_INSTANCE", def_instance, cfg->instance, sizeof(cfg->instance), err, errlen));
+    TRY(get_str("CC_NATS_URL", "nats://127.0.0.1:4222", cfg->nats_url, sizeof(cfg->nats_url), err,
+                errlen));
+    TRY(get_str("CC_REDIS_URL", "redis://127.0.0.1:6379/0", cfg->redis_url,
+                sizeof(cfg->redis_url), err, errlen));
+    TRY(get_str("CC_PG_URL", "postgresql://cc@127.0.0.1:5432/cc", cfg->pg_url,
+                sizeof(cfg->pg_url), err, errlen));
+    TRY(get_str("CC_HTTP_ADDR", "127.0.0.1", cfg->http_addr, sizeof(cfg->http_addr), err,
+                errlen));
+    TRY(get_int("CC_HTTP_PORT", 8080, 1, 65535, &cfg->http_port, err, errlen));
+    TRY(get_str("CC_WEB_ROOT", "services/gateway/web", cfg->web_root, sizeof(cfg->web_root), err,
+                errlen));
+    TRY(get_str("CC_LOG_LEVEL", "info", level, sizeof(level), err, errlen));
+    if (!cc_log_level_parse(level, strlen(level), &cfg->log_level)) {
+        snprintf(err, errlen, "CC_LOG_LEVEL=\"%s\" is invalid: expected debug, info, warn or error",
+                 level);
+        return CC_ERR_CONFIG;
+    }
+    TRY(get_int("CC_CONNECT_TIMEOUT_MS", 30000, 0, 3600000, &cfg->connect_timeout_ms, err,
+                errlen));
+    TRY(get_int("CC_REQUEST_TIMEOUT_MS", 2000, 10, 600000, &cfg->request_timeout_ms, err,
+                errlen));
+    TRY(get_int("CC_PING_TIMEOUT_MS", 300, 10, 60000, &cfg->ping_timeout_ms, err, errlen));
+    TRY(get_str("CC_MEDIA_ADDR", "127.0.0.1", cfg->media_addr, sizeof(cfg->media_addr), err,
+                errlen));
+    TRY(get_int("CC_MEDIA_PORT_MIN", 20000, 1024, 65535, &cfg->media_port_min, err, errlen));
+    TRY(get_int("CC_MEDIA_PORT_MAX", 20999, 1024, 65535, &cfg->media_port_max, err, errlen));
+    if (cfg->media_port_max < cfg->media_port_min) {
+        snprintf(err, errlen, "CC_MEDIA_PORT_MAX (%d) is below CC_MEDIA_PORT_MIN (%d)",
+                 cfg->media_port_max, cfg->media_port_min);
+        return CC_ERR_CONFIG;
+    }
+    TRY(check_url("CC_NATS_URL", cfg->nats_url, "nats", "tls", err, errlen));
+    TRY(check_url("CC_REDIS_URL", cfg->redis_url, "redis", NULL, err, errlen));
+    TRY(check_url("CC_PG_URL", cfg->pg_url, "postgresql", "postgres", err, errlen));
+#undef TRY
+    return CC_OK;
+}

@@ -1,0 +1,42 @@
+/*
+ * cc_config: settings from environment variables, with documented defaults.
+ *
+ * Every service reads the same set (each uses what it needs) so that one
+ * environment, one docker-compose `x-env` block or one Kubernetes ConfigMap
+ * serves them all. The table of variables is in README.md; keep the two in
+ * step.
+ */
+#ifndef CC_CONFIG_H
+#define CC_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "cc_log.h"
+#include "cc_status.h"
+
+struct cc_config {
+    char service[32];    /* set by the program, not the environment */
+    char instance[96];   /* CC_INSTANCE, default <service>-<host>-<random> */
+    char nats_url[512];  /* CC_NATS_URL */
+    char redis_url[512]; /* CC_REDIS_URL */
+    char pg_url[512];    /* CC_PG_URL */
+    char http_addr[64];  /* CC_HTTP_ADDR (gateway) */
+    int http_port;       /* CC_HTTP_PORT (gateway) */
+    char web_root[512];  /* CC_WEB_ROOT (gateway static files) */
+    enum cc_log_level log_level; /* CC_LOG_LEVEL */
+    int connect_timeout_ms;      /* CC_CONNECT_TIMEOUT_MS: retry servers this long at start */
+    int request_timeout_ms;      /* CC_REQUEST_TIMEOUT_MS: NATS request/reply */
+    int ping_timeout_ms;         /* CC_PING_TIMEOUT_MS: gather window for health pings */
+    char media_addr[64];         /* CC_MEDIA_ADDR: address media binds and advertises */
+    int media_port_min;          /* CC_MEDIA_PORT_MIN */
+    int media_port_max;          /* CC_MEDIA_PORT_MAX */
+};
+
+/* Reads the environment into cfg for the named service. On an invalid value
+ * returns CC_ERR_CONFIG and writes a one-line reason naming the variable. */
+cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, size_t errlen);
+
+/* Parses a decimal integer in [min, max] from s (NUL-terminated); false if
+ * it is empty, has other characters or is out of range. */
+bool cc_config_parse_int(const char *s, long min, long max, long *out);
+
+#endif
