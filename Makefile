@@ -29,7 +29,7 @@ SERVICES := gateway ingress queue presence media calllog
 # extra libraries per program
 LIBS_gateway  := -lmicrohttpd -ljansson
 LIBS_calllog  := -lpq
-LIBS_ccctl    :=
+LIBS_ccctl    := -ljansson
 LIBS_ingress  :=
 LIBS_queue    :=
 LIBS_presence :=

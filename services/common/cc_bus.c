@@ -51,8 +51,9 @@ cc_status cc_bus_status(natsStatus s)
 
 static void on_disconnected(natsConnection *nc, void *closure)
 {
-    (void)nc;
     (void)closure;
+    if (natsConnection_IsDraining(nc) || natsConnection_IsClosed(nc))
+        return; /* our own drain or close, not an outage */
     cc_log(CC_LOG_WARN, "disconnected from NATS, reconnecting", NULL);
 }
 
@@ -360,6 +361,8 @@ cc_status cc_bus_gather(struct cc_bus *b, const char *const *subjects, size_t n,
         s = natsSubscription_NextMsg(&msg, sub, left);
         if (s == NATS_TIMEOUT)
             break;
+        if (s == NATS_NO_RESPONDERS) /* one subject had no subscriber: others may */
+            continue;
         if (s != NATS_OK) {
             st = cc_bus_status(s);
             goto out;

@@ -3,6 +3,7 @@
 #include "cc_id.h"
 #include "cc_url.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,15 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
                 sizeof(cfg->pg_url), err, errlen));
     TRY(get_str("CC_HTTP_ADDR", "127.0.0.1", cfg->http_addr, sizeof(cfg->http_addr), err,
                 errlen));
+    {
+        unsigned char addr[16];
+        if (inet_pton(AF_INET, cfg->http_addr, addr) != 1 &&
+            inet_pton(AF_INET6, cfg->http_addr, addr) != 1) {
+            snprintf(err, errlen, "CC_HTTP_ADDR=\"%.60s\" is invalid: expected an IP address",
+                     cfg->http_addr);
+            return CC_ERR_CONFIG;
+        }
+    }
     TRY(get_int("CC_HTTP_PORT", 8080, 1, 65535, &cfg->http_port, err, errlen));
     TRY(get_str("CC_WEB_ROOT", "services/gateway/web", cfg->web_root, sizeof(cfg->web_root), err,
                 errlen));

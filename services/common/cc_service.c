@@ -2,6 +2,7 @@
 #include "cc_service.h"
 #include "cc_log.h"
 #include "cc_time.h"
+#include "cc_redis.h"
 #include "common.pb-c.h"
 
 #include <pthread.h>
@@ -105,4 +106,23 @@ void cc_service_stop(struct cc_service *svc)
     svc->bus = NULL;
     nats_CloseAndWait(2000);
     cc_log(CC_LOG_INFO, "stopped", NULL);
+}
+
+int cc_service_connect_redis(struct cc_service *svc, struct cc_redis **rp)
+{
+    char err[512];
+    cc_status st = cc_redis_connect(rp, svc->cfg.redis_url, svc->cfg.connect_timeout_ms, err,
+                                    sizeof(err));
+    if (st == CC_OK)
+        return 0;
+    cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);
+    return st == CC_ERR_CONFIG ? CC_EXIT_CONFIG : CC_EXIT_UNAVAILABLE;
+}
+
+bool cc_service_redis_ready(void *arg, char *detail, size_t len)
+{
+    if (cc_redis_ping(arg))
+        return true;
+    snprintf(detail, len, "redis unreachable");
+    return false;
 }

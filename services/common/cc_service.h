@@ -23,6 +23,7 @@
 #define CC_VERSION "0.0.0-dev"
 #endif
 
+
 /* Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration, 3 a
  * required server could not be reached at start. */
 enum { CC_EXIT_OK = 0, CC_EXIT_FAIL = 1, CC_EXIT_CONFIG = 2, CC_EXIT_UNAVAILABLE = 3 };
@@ -55,4 +56,11 @@ void cc_service_stop(struct cc_service *svc);
 /* "cc.<service>.<verb>" into buf. */
 void cc_subject(char *buf, size_t len, const char *service, const char *verb);
 
+struct cc_redis;
+/* Connects svc->cfg.redis_url with the start-up retry budget; on failure logs
+ * one error line and returns the exit code, else 0. */
+int cc_service_connect_redis(struct cc_service *svc, struct cc_redis **rp);
+/* A cc_ready_fn for services whose only dependency is Redis: arg is the
+ * struct cc_redis *. */
+bool cc_service_redis_ready(void *arg, char *detail, size_t len);
 #endif

@@ -1,0 +1,136 @@
+/* http: libmicrohttpd server, routing and reply helpers. See http.h. */
+#include "http.h"
+#include "routes.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define GW_THREADS 4
+
+struct gw_http {
+    struct MHD_Daemon *d;
+    struct gw_ctx *ctx;
+};
+
+void gw_reply_json(struct gw_reply *r, int status, const char *text)
+{
+    r->status = status;
+    r->content_type = "application/json";
+    free(r->body);
+    r->body = strdup(text);
+    r->len = r->body != NULL ? strlen(r->body) : 0;
+}
+
+void gw_reply_error(struct gw_reply *r, int status, const char *code, const char *message)
+{
+    json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+    char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+    gw_reply_json(r, status, text != NULL ? text : "{\"error\":{\"code\":\"internal\"}}");
+    free(text);
+    json_decref(j);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **state)
+{
+    struct gw_http *h = cls;
+    struct gw_reply r = {.status = 500, .fd = -1};
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    static int first_call_marker;
+    (void)version;
+    (void)upload_data;
+
+    /* MHD calls once with the headers, then with the body; we answer after
+     * the body (bodies are ignored until endpoints need them). */
+    if (*state == NULL) {
+        *state = &first_call_marker;
+        return MHD_YES;
+    }
+    if (*upload_size != 0) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+
+    gw_route(h->ctx, method, url, &r);
+
+    if (r.fd >= 0)
+        resp = MHD_create_response_from_fd(r.fd_size, r.fd);
+    else
+        resp = MHD_create_response_from_buffer(r.len, r.body, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        if (r.fd >= 0)
+            close(r.fd);
+        else
+            free(r.body);
+        return MHD_NO;
+    }
+    if (r.content_type != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    ret = MHD_queue_response(conn, (unsigned)r.status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+cc_status gw_http_start(struct gw_http **hp, struct gw_ctx *ctx, char *err, size_t errlen)
+{
+    struct gw_http *h;
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+
+    memset(&ss, 0, sizeof(ss));
+    if (strchr(ctx->cfg->http_addr, ':') != NULL) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)ctx->cfg->http_port);
+        if (inet_pton(AF_INET6, ctx->cfg->http_addr, &s6->sin6_addr) != 1)
+            goto bad_addr;
+        sslen = sizeof(*s6);
+        flags |= MHD_USE_IPv6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)ctx->cfg->http_port);
+        if (inet_pton(AF_INET, ctx->cfg->http_addr, &s4->sin_addr) != 1)
+            goto bad_addr;
+        sslen = sizeof(*s4);
+    }
+    (void)sslen;
+
+    h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return CC_ERR_NOMEM;
+    h->ctx = ctx;
+    h->d = MHD_start_daemon(flags, (uint16_t)ctx->cfg->http_port, NULL, NULL, on_request, h,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)GW_THREADS,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_END);
+    if (h->d == NULL) {
+        snprintf(err, errlen, "cannot listen on %s:%d (in use? see CC_HTTP_ADDR, CC_HTTP_PORT)",
+                 ctx->cfg->http_addr, ctx->cfg->http_port);
+        free(h);
+        return CC_ERR_IO;
+    }
+    *hp = h;
+    return CC_OK;
+bad_addr:
+    snprintf(err, errlen, "CC_HTTP_ADDR=\"%s\" is not an IP address", ctx->cfg->http_addr);
+    return CC_ERR_CONFIG;
+}
+
+void gw_http_stop(struct gw_http *h)
+{
+    if (h == NULL)
+        return;
+    MHD_stop_daemon(h->d);
+    free(h);
+}

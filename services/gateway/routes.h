@@ -1,0 +1,9 @@
+/* routes: maps method + path to a handler; the one place that lists the API. */
+#ifndef GW_ROUTES_H
+#define GW_ROUTES_H
+#include "http.h"
+
+/* Fills r for the request; always sets a status. */
+void gw_route(struct gw_ctx *ctx, const char *method, const char *path, struct gw_reply *r);
+
+#endif
