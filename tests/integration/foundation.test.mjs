@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { natsPublish } from './lib/nats.mjs';
 import {
-  SERVICES, binDir, freePort, getJson, repo, run, sleep, startStack, until,
+  SERVICES, binDir, freePort, getJson, repo, run, startStack, timeout, until,
 } from './lib/stack.mjs';
 
 const ccctl = path.join(binDir, 'ccctl');
@@ -90,7 +90,7 @@ describe('running stack', () => {
       return s.body.services.find((x) => x.name === 'presence').instances.length === 2;
     }, 15000, 'two presence instances');
     p.kill('SIGTERM');
-    const res = await Promise.race([exited, sleep(15000).then(() => ({ code: 'timeout' }))]);
+    const res = await Promise.race([exited, timeout(15000, { code: 'timeout' })]);
     assert.equal(res.code, 0, err);
     assert.match(err, /"msg":"stopped"/);
     await until(async () => {

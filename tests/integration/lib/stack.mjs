@@ -27,6 +27,9 @@ export function freePort() {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// Resolves to value after ms without keeping the process alive (for races).
+export const timeout = (ms, value = null) =>
+  new Promise((r) => setTimeout(() => r(value), ms).unref());
 
 // Polls fn until it returns a truthy value or timeoutMs passes.
 export async function until(fn, timeoutMs, what) {
@@ -96,7 +99,7 @@ export async function startStack(extraEnv = {}) {
     },
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const res = await Promise.race([exited, sleep(60000).then(() => null)]);
+      const res = await Promise.race([exited, timeout(60000)]);
       if (res === null) proc.kill('SIGKILL');
       rmSync(runDir, { recursive: true, force: true });
       return res;

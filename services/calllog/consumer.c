@@ -1,0 +1,166 @@
+/* consumer: fetch events, store them, ack. See consumer.h. */
+#include "consumer.h"
+#include "cc_events.h"
+#include "cc_log.h"
+#include "row.h"
+#include "cc_time.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define BATCH 64
+#define FETCH_WAIT_MS 1000
+#define RETRY_DELAY_MS 1000
+#define PROBE_EVERY_MS 5000
+
+struct clog_consumer {
+    struct cc_bus *bus;
+    struct clog_pg *pg; /* touched by the consumer thread only */
+    natsSubscription *sub;
+    pthread_t thread;
+    atomic_bool stop;
+    atomic_bool db_ok;
+};
+
+bool clog_consumer_db_ok(const struct clog_consumer *c)
+{
+    return atomic_load(&c->db_ok);
+}
+
+/* Stores one message; acks it, or naks it for redelivery when the database
+ * failed. A message that can never be stored is terminated (logged, dropped). */
+static void handle(struct clog_consumer *c, natsMsg *msg)
+{
+    const uint8_t *data = (const uint8_t *)natsMsg_GetData(msg);
+    size_t len = (size_t)natsMsg_GetDataLength(msg);
+    Cc__Event *ev = cc__event__unpack(NULL, len, data);
+    struct clog_row row;
+    const char *why = "malformed protobuf";
+    char err[512], n[24];
+    bool inserted;
+    cc_status st;
+
+    if (ev == NULL || !clog_row_from_event(&row, ev, &why)) {
+        snprintf(n, sizeof(n), "%zu", len);
+        cc_log(CC_LOG_WARN, "malformed event dropped", "subject", natsMsg_GetSubject(msg),
+               "reason", why, "bytes", n, NULL);
+        natsMsg_Term(msg, NULL);
+        goto out;
+    }
+    st = clog_pg_insert(c->pg, &row, data, len, &inserted, err, sizeof(err));
+    if (st == CC_OK) {
+        atomic_store(&c->db_ok, true);
+        natsMsg_Ack(msg, NULL);
+        cc_log(CC_LOG_DEBUG, inserted ? "event stored" : "event already stored", "id", row.id,
+               "type", row.type, NULL);
+    } else if (st == CC_ERR_UNAVAILABLE) {
+        if (atomic_exchange(&c->db_ok, false))
+            cc_log(CC_LOG_WARN, "PostgreSQL unavailable, events wait in the stream", "error",
+                   err, NULL);
+        natsMsg_NakWithDelay(msg, RETRY_DELAY_MS, NULL);
+    } else {
+        /* the server refused this row (a bug, or a constraint): keep it for later */
+        cc_log(CC_LOG_ERROR, "event not stored, will be redelivered", "id", row.id, "error", err,
+               NULL);
+        natsMsg_NakWithDelay(msg, 10 * RETRY_DELAY_MS, NULL);
+    }
+out:
+    if (ev != NULL)
+        cc__event__free_unpacked(ev, NULL);
+}
+
+static void *run(void *arg)
+{
+    struct clog_consumer *c = arg;
+    int64_t next_probe = cc_mono_ms() + PROBE_EVERY_MS;
+
+    while (!atomic_load(&c->stop)) {
+        natsMsgList list = {0};
+        jsErrCode jerr = 0;
+        natsStatus s = natsSubscription_Fetch(&list, c->sub, BATCH, FETCH_WAIT_MS, &jerr);
+
+        if (s == NATS_TIMEOUT) {
+            /* idle: probe the database now and then so readiness stays honest */
+            if (cc_mono_ms() >= next_probe) {
+                bool ok = clog_pg_probe(c->pg);
+                if (atomic_exchange(&c->db_ok, ok) != ok)
+                    cc_log(ok ? CC_LOG_INFO : CC_LOG_WARN,
+                           ok ? "PostgreSQL reachable again" : "PostgreSQL unreachable", NULL);
+                next_probe = cc_mono_ms() + PROBE_EVERY_MS;
+            }
+            continue;
+        }
+        if (s != NATS_OK) {
+            if (!atomic_load(&c->stop))
+                cc_log(CC_LOG_WARN, "fetch failed, retrying", "error", natsStatus_GetText(s),
+                       NULL);
+            natsMsgList_Destroy(&list);
+            cc_sleep_ms(RETRY_DELAY_MS);
+            continue;
+        }
+        for (int i = 0; i < list.Count; i++)
+            handle(c, list.Msgs[i]);
+        natsMsgList_Destroy(&list);
+    }
+    return NULL;
+}
+
+cc_status clog_consumer_start(struct clog_consumer **cp, struct cc_bus *bus, struct clog_pg *pg,
+                              char *err, size_t errlen)
+{
+    struct clog_consumer *c;
+    jsSubOptions so;
+    jsErrCode jerr = 0;
+    natsStatus s;
+
+    *cp = NULL;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return CC_ERR_NOMEM;
+    c->bus = bus;
+    c->pg = pg;
+    atomic_init(&c->stop, false);
+    atomic_init(&c->db_ok, clog_pg_ok(pg));
+
+    jsSubOptions_Init(&so);
+    so.Stream = CC_EVENTS_STREAM;
+    so.Config.AckPolicy = js_AckExplicit;
+    so.Config.AckWait = 30LL * 1000 * 1000 * 1000; /* ns */
+    so.Config.MaxDeliver = -1;
+    so.Config.MaxAckPending = 4096;
+    so.Config.DeliverPolicy = js_DeliverAll;
+    s = js_PullSubscribe(&c->sub, cc_bus_js(bus), CC_EVENTS_SUBJECTS, CLOG_DURABLE, NULL, &so,
+                         &jerr);
+    if (s != NATS_OK) {
+        snprintf(err, errlen, "durable consumer %s: %s (code %d)", CLOG_DURABLE,
+                 natsStatus_GetText(s), (int)jerr);
+        free(c);
+        return cc_bus_status(s);
+    }
+    if (pthread_create(&c->thread, NULL, run, c) != 0) {
+        natsSubscription_Destroy(c->sub);
+        free(c);
+        snprintf(err, errlen, "cannot start the consumer thread");
+        return CC_ERR_IO;
+    }
+    *cp = c;
+    return CC_OK;
+}
+
+void clog_consumer_stop(struct clog_consumer *c)
+{
+    if (c == NULL || c->sub == NULL)
+        return;
+    atomic_store(&c->stop, true);
+    pthread_join(c->thread, NULL);
+    /* Destroy without Unsubscribe: the durable consumer must outlive us. */
+    natsSubscription_Destroy(c->sub);
+    c->sub = NULL;
+}
+
+void clog_consumer_free(struct clog_consumer *c)
+{
+    free(c);
+}

@@ -1,0 +1,33 @@
+// Just enough protobuf encoding to build cc.Event messages in tests (field
+// numbers from proto/event.proto and proto/enquiry.proto).
+function varint(n) {
+  let v = BigInt(n);
+  const out = [];
+  while (v > 127n) {
+    out.push(Number((v & 127n) | 128n));
+    v >>= 7n;
+  }
+  out.push(Number(v));
+  return Buffer.from(out);
+}
+const key = (field, wire) => varint((field << 3) | wire);
+const str = (field, s) => {
+  const b = Buffer.from(s, 'utf8');
+  return Buffer.concat([key(field, 2), varint(b.length), b]);
+};
+const msg = (field, b) => Buffer.concat([key(field, 2), varint(b.length), b]);
+const int = (field, n) => Buffer.concat([key(field, 0), varint(n)]);
+
+// cc.Event { id=1, ts_ms=2, type=3, source=4, instance=5, enquiry=10 { id=1 } }
+export function encodeEvent({ id, tsMs, type, source = 'test', instance = 'test-1', enquiryId }) {
+  const parts = [str(1, id), int(2, tsMs), str(3, type), str(4, source), str(5, instance)];
+  if (enquiryId) parts.push(msg(10, str(1, enquiryId)));
+  return Buffer.concat(parts);
+}
+
+// A UUIDv7-shaped id, as cc_id makes.
+export function uuid7() {
+  const ms = BigInt(Date.now()).toString(16).padStart(12, '0');
+  const r = [...crypto.getRandomValues(new Uint8Array(10))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${r.slice(0, 3)}-${((parseInt(r[3], 16) & 3) | 8).toString(16)}${r.slice(4, 7)}-${r.slice(7, 19)}`;
+}
