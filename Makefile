@@ -34,6 +34,7 @@ LIBS_ingress  :=
 LIBS_queue    :=
 LIBS_presence :=
 LIBS_media    :=
+LIBS_common   := -ljansson
 INC_calllog   := -I/usr/include/postgresql
 
 PROTOS     := $(wildcard proto/*.proto)
@@ -58,9 +59,13 @@ $(B)/gen/%.pb-c.o: $(B)/gen/%.pb-c.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-parameter -c -o $@ $<
 
 # --- objects ----------------------------------------------------------------
+# Extra include flags for a source: services/<s>/x -> INC_<s>; a unit test
+# tests/unit/<s>/x also sees services/<s>/ (it tests that service's modules).
+src_dirs = $(subst /, ,$(1))
+src_inc  = $(if $(filter tests/unit/%,$(1)),-Iservices/$(word 3,$(src_dirs)) $(INC_$(word 3,$(src_dirs))),$(INC_$(word 2,$(src_dirs))))
 $(B)/obj/%.o: %.c $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(INC_$(word 2,$(subst /, ,$*))) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(call src_inc,$*) $(CFLAGS) -c -o $@ $<
 
 $(LIBCOMMON): $(COMMON_O) $(PROTO_O)
 	@mkdir -p $(dir $@)
@@ -91,8 +96,12 @@ $(foreach t,$(UNIT_SRC),$(eval $(call unit,$(t:.c=),$(word 3,$(subst /, ,$(t))))
 
 # Fuzz targets: replayed over their corpus under ASan by `make test`;
 # built with libFuzzer by `make fuzz`.
+# A target may link a service's modules: FUZZ_OBJS_<target>.
+INC_fuzz := -Iservices/calllog -Iservices/gateway
+FUZZ_OBJS_fuzz_event     := $(B)/obj/services/calllog/row.o
+FUZZ_OBJS_fuzz_http_path := $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/gateway/*.c)))
 define fuzz
-$(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/replay.o $(LIBCOMMON)
+$(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/replay.o $(FUZZ_OBJS_$(1)) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(FUZZ_LIBS) $$(LDLIBS_BASE)
 endef

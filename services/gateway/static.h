@@ -1,6 +1,7 @@
 /* static: files of the web root (visitor widget, Engage page, staff console). */
 #ifndef GW_STATIC_H
 #define GW_STATIC_H
+#include <stdbool.h>
 #include "http.h"
 
 /* Serves cfg->web_root + path ("/" -> index.html); 404 for anything missing

@@ -1,0 +1,136 @@
+/* cc_config_load: defaults, and one clear error per bad variable. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_config.h"
+
+static const char *const vars[] = {
+    "CC_INSTANCE", "CC_NATS_URL", "CC_REDIS_URL", "CC_PG_URL", "CC_HTTP_ADDR", "CC_HTTP_PORT",
+    "CC_WEB_ROOT", "CC_LOG_LEVEL", "CC_CONNECT_TIMEOUT_MS", "CC_REQUEST_TIMEOUT_MS",
+    "CC_PING_TIMEOUT_MS", "CC_MEDIA_ADDR", "CC_MEDIA_PORT_MIN", "CC_MEDIA_PORT_MAX",
+};
+
+static int clear_env(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        unsetenv(vars[i]);
+    return 0;
+}
+
+static void test_defaults(void **state)
+{
+    struct cc_config c;
+    char err[256];
+    (void)state;
+    assert_int_equal(cc_config_load(&c, "queue", err, sizeof(err)), CC_OK);
+    assert_string_equal(c.service, "queue");
+    assert_string_equal(c.nats_url, "nats://127.0.0.1:4222");
+    assert_string_equal(c.redis_url, "redis://127.0.0.1:6379/0");
+    assert_string_equal(c.pg_url, "postgresql://cc@127.0.0.1:5432/cc");
+    assert_string_equal(c.http_addr, "127.0.0.1");
+    assert_int_equal(c.http_port, 8080);
+    assert_int_equal(c.log_level, CC_LOG_INFO);
+    assert_int_equal(c.connect_timeout_ms, 30000);
+    assert_int_equal(c.ping_timeout_ms, 300);
+    assert_int_equal(c.media_port_min, 20000);
+    assert_int_equal(c.media_port_max, 20999);
+    assert_true(strncmp(c.instance, "queue-", 6) == 0);
+}
+
+static void test_overrides(void **state)
+{
+    struct cc_config c;
+    char err[256];
+    (void)state;
+    setenv("CC_HTTP_PORT", "9090", 1);
+    setenv("CC_HTTP_ADDR", "::1", 1);
+    setenv("CC_LOG_LEVEL", "debug", 1);
+    setenv("CC_INSTANCE", "queue-7", 1);
+    setenv("CC_NATS_URL", "nats://[::1]:4333", 1);
+    assert_int_equal(cc_config_load(&c, "queue", err, sizeof(err)), CC_OK);
+    assert_int_equal(c.http_port, 9090);
+    assert_string_equal(c.http_addr, "::1");
+    assert_int_equal(c.log_level, CC_LOG_DEBUG);
+    assert_string_equal(c.instance, "queue-7");
+}
+
+struct bad {
+    const char *var, *value, *expect;
+};
+
+static const struct bad bads[] = {
+    {"CC_HTTP_PORT", "abc", "CC_HTTP_PORT=\"abc\" is invalid: expected an integer from 1 to 65535"},
+    {"CC_HTTP_PORT", "", "CC_HTTP_PORT"},
+    {"CC_HTTP_PORT", "0", "CC_HTTP_PORT"},
+    {"CC_HTTP_PORT", "70000", "CC_HTTP_PORT"},
+    {"CC_HTTP_PORT", "80 ", "CC_HTTP_PORT"},
+    {"CC_HTTP_PORT", "-1", "CC_HTTP_PORT"},
+    {"CC_HTTP_ADDR", "localhost", "CC_HTTP_ADDR"},
+    {"CC_LOG_LEVEL", "loud", "CC_LOG_LEVEL=\"loud\" is invalid"},
+    {"CC_NATS_URL", "http://x:1", "CC_NATS_URL=\"http://x:1\" is invalid: scheme must be nats://"},
+    {"CC_NATS_URL", "nats://:1", "CC_NATS_URL"},
+    {"CC_REDIS_URL", "redis://h:99999", "CC_REDIS_URL"},
+    {"CC_PG_URL", "mysql://h/db", "CC_PG_URL"},
+    {"CC_CONNECT_TIMEOUT_MS", "1e3", "CC_CONNECT_TIMEOUT_MS"},
+    {"CC_MEDIA_PORT_MIN", "80", "CC_MEDIA_PORT_MIN"},
+};
+
+static void test_bad_values(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+        struct cc_config c;
+        char err[256] = "";
+        clear_env(NULL);
+        setenv(bads[i].var, bads[i].value, 1);
+        assert_int_equal(cc_config_load(&c, "gateway", err, sizeof(err)), CC_ERR_CONFIG);
+        if (strstr(err, bads[i].expect) == NULL)
+            fail_msg("%s=%s: \"%s\" lacks \"%s\"", bads[i].var, bads[i].value, err,
+                     bads[i].expect);
+        assert_null(strchr(err, '\n')); /* one line */
+    }
+}
+
+static void test_media_range(void **state)
+{
+    struct cc_config c;
+    char err[256];
+    (void)state;
+    setenv("CC_MEDIA_PORT_MIN", "30000", 1);
+    setenv("CC_MEDIA_PORT_MAX", "20000", 1);
+    assert_int_equal(cc_config_load(&c, "media", err, sizeof(err)), CC_ERR_CONFIG);
+    assert_non_null(strstr(err, "CC_MEDIA_PORT_MAX (20000) is below CC_MEDIA_PORT_MIN (30000)"));
+}
+
+static void test_parse_int(void **state)
+{
+    long v = 0;
+    (void)state;
+    assert_true(cc_config_parse_int("0", 0, 10, &v) && v == 0);
+    assert_true(cc_config_parse_int("-5", -10, 10, &v) && v == -5);
+    assert_true(cc_config_parse_int("65535", 1, 65535, &v) && v == 65535);
+    assert_false(cc_config_parse_int("65536", 1, 65535, &v));
+    assert_false(cc_config_parse_int("", 0, 10, &v));
+    assert_false(cc_config_parse_int(NULL, 0, 10, &v));
+    assert_false(cc_config_parse_int("+1", 0, 10, &v));
+    assert_false(cc_config_parse_int("1-", 0, 10, &v));
+    assert_false(cc_config_parse_int("0x10", 0, 100, &v));
+    assert_false(cc_config_parse_int("99999999999999999999999", 0, 10, &v));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_defaults, clear_env),
+        cmocka_unit_test_setup(test_overrides, clear_env),
+        cmocka_unit_test_setup(test_bad_values, clear_env),
+        cmocka_unit_test_setup(test_media_range, clear_env),
+        cmocka_unit_test(test_parse_int),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
