@@ -32,7 +32,9 @@ describe('calllog', () => {
     stack = await startStack();
   });
   after(async () => {
-    await stack?.stop();
+    const res = await stack?.stop();
+    assert.equal(res?.code, 0);
+    assert.deepEqual(res.sanitizer, [], 'no sanitizer report in any service log');
   });
 
   test('an event published twice is stored once, with its enquiry id', async () => {

@@ -21,6 +21,7 @@ describe('running stack', () => {
   after(async () => {
     const res = await stack?.stop();
     assert.equal(res?.code, 0, `stack should stop cleanly:\n${stack?.output()}`);
+    assert.deepEqual(res.sanitizer, [], 'no sanitizer report in any service log');
   });
 
   test('healthz, readyz and status list all six services', async () => {
@@ -177,7 +178,8 @@ describe('stack runner', () => {
       assert.equal(res.code, 1);
       assert.match(res.stdout + res.stderr, /already running/);
     } finally {
-      await stack.stop();
+      const res = await stack.stop();
+      assert.deepEqual(res.sanitizer, []);
     }
   });
 });

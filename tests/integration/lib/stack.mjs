@@ -2,7 +2,7 @@
 // PostgreSQL and the six services) on free loopback ports in a temporary run
 // directory, for one test file. Nothing here mocks a server.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,15 +97,29 @@ export async function startStack(extraEnv = {}) {
       CC_REDIS_URL: `redis://127.0.0.1:${ports.CC_REDIS_PORT}/0`,
       CC_PG_URL: `postgresql://cc@127.0.0.1:${ports.CC_PG_PORT}/cc`,
     },
+    // Stops the stack; resolves {code, sig, sanitizer} where sanitizer lists
+    // every ASan/LSan/UBSan report found in the service logs.
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const res = await Promise.race([exited, timeout(60000)]);
       if (res === null) proc.kill('SIGKILL');
+      const sanitizer = sanitizerReports(path.join(runDir, 'log'));
       rmSync(runDir, { recursive: true, force: true });
-      return res;
+      return { ...(res ?? { code: 'timeout' }), sanitizer };
     },
   };
   return stack;
+}
+
+// Lines of sanitizer reports (with their file) in every *.log of dir.
+export function sanitizerReports(dir) {
+  const found = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.log'))) {
+    for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n')) {
+      if (/ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:/.test(line)) found.push(`${f}: ${line}`);
+    }
+  }
+  return found;
 }
 
 // Runs a program to completion; resolves {code, signal, stdout, stderr}.
