@@ -15,7 +15,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
 CC       ?= gcc
 PKGS     := libnats hiredis libprotobuf-c
-CPPFLAGS += -Iservices/common -I$(B)/gen -DCC_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+CPPFLAGS += -Iservices/common -I$(B)/gen -D_GNU_SOURCE
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -g -MMD -MP -pthread
 ifeq ($(MODE),asan)
 CFLAGS   += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -50,6 +50,16 @@ BINS := $(addprefix $(B)/bin/,$(SERVICES) ccctl)
 .PHONY: all deps run stop test unit fuzz fuzz-replay integration clean compose-check
 all: $(BINS)
 
+# --- version ----------------------------------------------------------------
+# Rewritten only when the version changes, so only what includes it rebuilds.
+VERSION_H := $(B)/gen/cc_version.h
+$(VERSION_H): FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define CC_VERSION "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+.PHONY: FORCE
+FORCE:
+
 # --- protobuf ---------------------------------------------------------------
 $(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: proto/%.proto $(PROTOS)
 	@mkdir -p $(B)/gen
@@ -63,7 +73,7 @@ $(B)/gen/%.pb-c.o: $(B)/gen/%.pb-c.c
 # tests/unit/<s>/x also sees services/<s>/ (it tests that service's modules).
 src_dirs = $(subst /, ,$(1))
 src_inc  = $(if $(filter tests/unit/%,$(1)),-Iservices/$(word 3,$(src_dirs)) $(INC_$(word 3,$(src_dirs))),$(INC_$(word 2,$(src_dirs))))
-$(B)/obj/%.o: %.c $(PROTO_H)
+$(B)/obj/%.o: %.c $(PROTO_H) | $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(call src_inc,$*) $(CFLAGS) -c -o $@ $<
 
