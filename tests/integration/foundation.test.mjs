@@ -22,6 +22,8 @@ describe('running stack', () => {
     const res = await stack?.stop();
     assert.equal(res?.code, 0, `stack should stop cleanly:\n${stack?.output()}`);
     assert.deepEqual(res.sanitizer, [], 'no sanitizer report in any service log');
+    assert.deepEqual(res.stopped.sort(), SERVICES.map((s) => `${s}-1`).sort(),
+      'every service drained and logged "stopped" on SIGTERM');
   });
 
   test('healthz, readyz and status list all six services', async () => {
@@ -98,6 +100,21 @@ describe('running stack', () => {
       const s = await getJson(`${stack.url}/api/v1/status`);
       return s.body.services.find((x) => x.name === 'presence').instances.length === 1;
     }, 5000, 'the extra instance to leave the status');
+  });
+
+  test('media registers itself in Redis and re-registers after SCRIPT FLUSH', async () => {
+    const redis = (...args) => run('redis-cli', ['-p', String(stack.ports.CC_REDIS_PORT), ...args]);
+    const node = await redis('HGET', 'cc:media:node:media-1', 'port_min');
+    assert.equal(node.stdout.trim(), '20000');
+    assert.match((await redis('ZRANGE', 'cc:media:nodes', '0', '-1')).stdout, /^media-1$/m);
+    const ttl = Number((await redis('PTTL', 'cc:media:node:media-1')).stdout);
+    assert.ok(ttl > 0 && ttl <= 15000, `registration expires (ttl ${ttl})`);
+    // Redis forgets every script and the key: the next refresh reloads the
+    // script by itself (NOSCRIPT path) and writes the key again.
+    await redis('SCRIPT', 'FLUSH');
+    await redis('DEL', 'cc:media:node:media-1');
+    await until(async () => (await redis('EXISTS', 'cc:media:node:media-1')).stdout.trim() === '1',
+      8000, 'media to register again');
   });
 
   // Last: it disturbs the stack.

@@ -97,15 +97,20 @@ export async function startStack(extraEnv = {}) {
       CC_REDIS_URL: `redis://127.0.0.1:${ports.CC_REDIS_PORT}/0`,
       CC_PG_URL: `postgresql://cc@127.0.0.1:${ports.CC_PG_PORT}/cc`,
     },
-    // Stops the stack; resolves {code, sig, sanitizer} where sanitizer lists
-    // every ASan/LSan/UBSan report found in the service logs.
+    // Stops the stack; resolves {code, sig, sanitizer, stopped}: sanitizer
+    // lists every ASan/LSan/UBSan report in the logs, stopped the instances
+    // whose log ends with a clean "stopped".
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const res = await Promise.race([exited, timeout(60000)]);
       if (res === null) proc.kill('SIGKILL');
       const sanitizer = sanitizerReports(path.join(runDir, 'log'));
+      const stopped = readdirSync(path.join(runDir, 'log'))
+        .filter((f) => /-\d+\.log$/.test(f))
+        .filter((f) => readFileSync(path.join(runDir, 'log', f), 'utf8').trimEnd().endsWith('"msg":"stopped"}'))
+        .map((f) => f.replace(/\.log$/, ''));
       rmSync(runDir, { recursive: true, force: true });
-      return { ...(res ?? { code: 'timeout' }), sanitizer };
+      return { ...(res ?? { code: 'timeout' }), sanitizer, stopped };
     },
   };
   return stack;
