@@ -44,8 +44,8 @@ static void handle(struct clog_consumer *c, natsMsg *msg)
 
     if (ev == NULL || !clog_row_from_event(&row, ev, &why)) {
         snprintf(n, sizeof(n), "%zu", len);
-        cc_log(CC_LOG_WARN, "malformed event dropped", "subject", natsMsg_GetSubject(msg),
-               "reason", why, "bytes", n, NULL);
+        cc_log(CC_LOG_WARN, "malformed event dropped", "subject", natsMsg_GetSubject(msg), "reason",
+               why, "bytes", n, NULL);
         natsMsg_Term(msg, NULL);
         goto out;
     }
@@ -57,8 +57,8 @@ static void handle(struct clog_consumer *c, natsMsg *msg)
                "type", row.type, NULL);
     } else if (st == CC_ERR_UNAVAILABLE) {
         if (atomic_exchange(&c->db_ok, false))
-            cc_log(CC_LOG_WARN, "PostgreSQL unavailable, events wait in the stream", "error",
-                   err, NULL);
+            cc_log(CC_LOG_WARN, "PostgreSQL unavailable, events wait in the stream", "error", err,
+                   NULL);
         natsMsg_NakWithDelay(msg, RETRY_DELAY_MS, NULL);
     } else {
         /* the server refused this row (a bug, or a constraint): keep it for later */
@@ -94,8 +94,7 @@ static void *run(void *arg)
         }
         if (s != NATS_OK) {
             if (!atomic_load(&c->stop))
-                cc_log(CC_LOG_WARN, "fetch failed, retrying", "error", natsStatus_GetText(s),
-                       NULL);
+                cc_log(CC_LOG_WARN, "fetch failed, retrying", "error", natsStatus_GetText(s), NULL);
             natsMsgList_Destroy(&list);
             cc_sleep_ms(RETRY_DELAY_MS);
             continue;

@@ -1,7 +1,7 @@
 /* pg: libpq access for calllog. See pg.h. */
 #include "pg.h"
 #include "cc_log.h"
-#include "cc_time.h"
+#include "cc_retry.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -49,29 +49,25 @@ static cc_status connect_once(struct clog_pg *p, char *err, size_t errlen)
     return CC_OK;
 }
 
+static cc_status attempt_connect(void *arg, char *err, size_t errlen)
+{
+    return connect_once(arg, err, errlen);
+}
+
 cc_status clog_pg_open(struct clog_pg **pp, const char *url, int timeout_ms, char *err,
                        size_t errlen)
 {
     struct clog_pg *p = calloc(1, sizeof(*p));
-    int64_t give_up = cc_mono_ms() + timeout_ms, next_log = 0;
 
     *pp = NULL;
     if (p == NULL || (p->url = strdup(url)) == NULL) {
         free(p);
         return CC_ERR_NOMEM;
     }
-    while (connect_once(p, err, errlen) != CC_OK) {
-        if (cc_mono_ms() >= give_up) {
-            size_t n = strlen(err);
-            snprintf(err + n, errlen - n, " (gave up after %d ms; see CC_PG_URL)", timeout_ms);
-            clog_pg_close(p);
-            return CC_ERR_UNAVAILABLE;
-        }
-        if (cc_mono_ms() >= next_log) {
-            cc_log(CC_LOG_WARN, "PostgreSQL not reachable yet, retrying", "error", err, NULL);
-            next_log = cc_mono_ms() + 5000;
-        }
-        cc_sleep_ms(500);
+    if (cc_retry(attempt_connect, p, timeout_ms, "PostgreSQL", "CC_PG_URL, CC_CONNECT_TIMEOUT_MS",
+                 err, errlen) != CC_OK) {
+        clog_pg_close(p);
+        return CC_ERR_UNAVAILABLE;
     }
     *pp = p;
     return CC_OK;
@@ -142,11 +138,10 @@ cc_status clog_pg_migrate(struct clog_pg *p, char *err, size_t errlen)
             return CC_ERR_PG;
     }
     return CC_OK;
-fail:
-    {
-        char ignored[64];
-        exec_ok(p, "ROLLBACK", ignored, sizeof(ignored));
-    }
+fail : {
+    char ignored[64];
+    exec_ok(p, "ROLLBACK", ignored, sizeof(ignored));
+}
     return CC_ERR_PG;
 }
 

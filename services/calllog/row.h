@@ -9,8 +9,8 @@
 #include "event.pb-c.h"
 
 struct clog_row {
-    const char *id;         /* borrowed from the event */
-    char ts[32];            /* ISO-8601 UTC, for timestamptz */
+    const char *id; /* borrowed from the event */
+    char ts[32];    /* ISO-8601 UTC, for timestamptz */
     const char *type;
     const char *source;
     const char *instance;

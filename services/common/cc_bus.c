@@ -1,6 +1,7 @@
 /* cc_bus: protobuf over NATS. See cc_bus.h. */
 #include "cc_bus.h"
 #include "cc_log.h"
+#include "cc_retry.h"
 #include "cc_time.h"
 
 #include <pthread.h>
@@ -65,8 +66,7 @@ static void on_reconnected(natsConnection *nc, void *closure)
     cc_log(CC_LOG_INFO, "reconnected to NATS", "url", url, NULL);
 }
 
-static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus err,
-                           void *closure)
+static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
 {
     (void)nc;
     (void)sub;
@@ -74,16 +74,33 @@ static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus
     cc_log(CC_LOG_WARN, "NATS asynchronous error", "error", natsStatus_GetText(err), NULL);
 }
 
-cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *err,
-                         size_t errlen)
+struct connect_try {
+    struct cc_bus *b;
+    natsOptions *opts;
+    const char *url;
+};
+
+/* A server that is down or refusing is worth retrying; a bad option is not. */
+static cc_status try_connect(void *arg, char *err, size_t errlen)
+{
+    struct connect_try *t = arg;
+    natsStatus s = natsConnection_Connect(&t->b->nc, t->opts);
+
+    if (s == NATS_OK)
+        return CC_OK;
+    snprintf(err, errlen, "cannot connect to NATS at %s: %s", t->url, natsStatus_GetText(s));
+    if (s == NATS_NO_SERVER || s == NATS_TIMEOUT || s == NATS_IO_ERROR ||
+        s == NATS_CONNECTION_CLOSED)
+        return CC_ERR_UNAVAILABLE;
+    return cc_bus_status(s);
+}
+
+cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *err, size_t errlen)
 {
     struct cc_bus *b = NULL;
     natsOptions *opts = NULL;
     natsStatus s;
     cc_status st = CC_ERR_NOMEM;
-    int64_t give_up = cc_mono_ms() + cfg->connect_timeout_ms;
-    int64_t next_log = 0;
-    int attempts = 0;
 
     *bp = NULL;
     b = calloc(1, sizeof(*b));
@@ -116,32 +133,12 @@ cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *
         goto out;
     }
 
-    for (;;) {
-        attempts++;
-        s = natsConnection_Connect(&b->nc, opts);
-        if (s == NATS_OK)
-            break;
-        if (s != NATS_NO_SERVER && s != NATS_TIMEOUT && s != NATS_IO_ERROR &&
-            s != NATS_CONNECTION_CLOSED) {
-            snprintf(err, errlen, "cannot connect to NATS at %s: %s", cfg->nats_url,
-                     natsStatus_GetText(s));
-            st = cc_bus_status(s);
+    {
+        struct connect_try t = {.b = b, .opts = opts, .url = cfg->nats_url};
+        st = cc_retry(try_connect, &t, cfg->connect_timeout_ms, "NATS",
+                      "CC_NATS_URL, CC_CONNECT_TIMEOUT_MS", err, errlen);
+        if (st != CC_OK)
             goto out;
-        }
-        if (cc_mono_ms() >= give_up) {
-            snprintf(err, errlen,
-                     "cannot connect to NATS at %s: %s (gave up after %d attempts in %d ms; "
-                     "is nats-server running? see CC_NATS_URL, CC_CONNECT_TIMEOUT_MS)",
-                     cfg->nats_url, natsStatus_GetText(s), attempts, cfg->connect_timeout_ms);
-            st = CC_ERR_UNAVAILABLE;
-            goto out;
-        }
-        if (cc_mono_ms() >= next_log) {
-            cc_log(CC_LOG_WARN, "NATS not reachable yet, retrying", "url", cfg->nats_url, "error",
-                   natsStatus_GetText(s), NULL);
-            next_log = cc_mono_ms() + 5000;
-        }
-        cc_sleep_ms(500);
     }
 
     s = natsConnection_JetStream(&b->js, b->nc, NULL);
@@ -401,7 +398,7 @@ cc_status cc_bus_stream_ensure(struct cc_bus *b, const char *name, const char *c
     sc.Subjects = (const char **)subjects;
     sc.SubjectsLen = (int)n;
     sc.Storage = js_FileStorage;
-    sc.MaxAge = max_age_ms * 1000000; /* nanoseconds */
+    sc.MaxAge = max_age_ms * 1000000;       /* nanoseconds */
     sc.Duplicates = 10LL * 60 * 1000000000; /* dedupe window for Nats-Msg-Id: 10 min */
 
     s = js_AddStream(&si, b->js, &sc, NULL, &jerr);

@@ -42,8 +42,7 @@ typedef void (*cc_bus_pb_fn)(struct cc_bus *bus, const struct cc_bus_msg *m, Pro
  * then gives up with CC_ERR_UNAVAILABLE and a reason in err. Once connected
  * the bus reconnects by itself for ever. Caller frees with cc_bus_free().
  */
-cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *err,
-                         size_t errlen);
+cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *err, size_t errlen);
 /* Stops taking messages, lets handlers finish (at most timeout_ms), closes. */
 cc_status cc_bus_drain(struct cc_bus *b, int timeout_ms);
 /* Closes (if still open) and frees. Accepts NULL. */

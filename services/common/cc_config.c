@@ -99,12 +99,11 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
     TRY(get_str("CC_INSTANCE", def_instance, cfg->instance, sizeof(cfg->instance), err, errlen));
     TRY(get_str("CC_NATS_URL", "nats://127.0.0.1:4222", cfg->nats_url, sizeof(cfg->nats_url), err,
                 errlen));
-    TRY(get_str("CC_REDIS_URL", "redis://127.0.0.1:6379/0", cfg->redis_url,
-                sizeof(cfg->redis_url), err, errlen));
-    TRY(get_str("CC_PG_URL", "postgresql://cc@127.0.0.1:5432/cc", cfg->pg_url,
-                sizeof(cfg->pg_url), err, errlen));
-    TRY(get_str("CC_HTTP_ADDR", "127.0.0.1", cfg->http_addr, sizeof(cfg->http_addr), err,
-                errlen));
+    TRY(get_str("CC_REDIS_URL", "redis://127.0.0.1:6379/0", cfg->redis_url, sizeof(cfg->redis_url),
+                err, errlen));
+    TRY(get_str("CC_PG_URL", "postgresql://cc@127.0.0.1:5432/cc", cfg->pg_url, sizeof(cfg->pg_url),
+                err, errlen));
+    TRY(get_str("CC_HTTP_ADDR", "127.0.0.1", cfg->http_addr, sizeof(cfg->http_addr), err, errlen));
     {
         unsigned char addr[16];
         if (inet_pton(AF_INET, cfg->http_addr, addr) != 1 &&
@@ -123,10 +122,8 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
                  level);
         return CC_ERR_CONFIG;
     }
-    TRY(get_int("CC_CONNECT_TIMEOUT_MS", 30000, 0, 3600000, &cfg->connect_timeout_ms, err,
-                errlen));
-    TRY(get_int("CC_REQUEST_TIMEOUT_MS", 2000, 10, 600000, &cfg->request_timeout_ms, err,
-                errlen));
+    TRY(get_int("CC_CONNECT_TIMEOUT_MS", 30000, 0, 3600000, &cfg->connect_timeout_ms, err, errlen));
+    TRY(get_int("CC_REQUEST_TIMEOUT_MS", 2000, 10, 600000, &cfg->request_timeout_ms, err, errlen));
     TRY(get_int("CC_PING_TIMEOUT_MS", 300, 10, 60000, &cfg->ping_timeout_ms, err, errlen));
     TRY(get_str("CC_MEDIA_ADDR", "127.0.0.1", cfg->media_addr, sizeof(cfg->media_addr), err,
                 errlen));

@@ -14,14 +14,14 @@
 #include "cc_status.h"
 
 struct cc_config {
-    char service[32];    /* set by the program, not the environment */
-    char instance[96];   /* CC_INSTANCE, default <service>-<host>-<random> */
-    char nats_url[512];  /* CC_NATS_URL */
-    char redis_url[512]; /* CC_REDIS_URL */
-    char pg_url[512];    /* CC_PG_URL */
-    char http_addr[64];  /* CC_HTTP_ADDR (gateway) */
-    int http_port;       /* CC_HTTP_PORT (gateway) */
-    char web_root[512];  /* CC_WEB_ROOT (gateway static files) */
+    char service[32];            /* set by the program, not the environment */
+    char instance[96];           /* CC_INSTANCE, default <service>-<host>-<random> */
+    char nats_url[512];          /* CC_NATS_URL */
+    char redis_url[512];         /* CC_REDIS_URL */
+    char pg_url[512];            /* CC_PG_URL */
+    char http_addr[64];          /* CC_HTTP_ADDR (gateway) */
+    int http_port;               /* CC_HTTP_PORT (gateway) */
+    char web_root[512];          /* CC_WEB_ROOT (gateway static files) */
     enum cc_log_level log_level; /* CC_LOG_LEVEL */
     int connect_timeout_ms;      /* CC_CONNECT_TIMEOUT_MS: retry servers this long at start */
     int request_timeout_ms;      /* CC_REQUEST_TIMEOUT_MS: NATS request/reply */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const cc_service_names[CC_SERVICE_COUNT] = {"gateway", "ingress",  "queue",
-                                                         "presence", "media",  "calllog"};
+const char *const cc_service_names[CC_SERVICE_COUNT] = {"gateway",  "ingress", "queue",
+                                                        "presence", "media",   "calllog"};
 
 static int service_rank(const char *name)
 {

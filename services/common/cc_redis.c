@@ -1,7 +1,7 @@
 /* cc_redis: mutex-guarded hiredis connection with reconnect and script cache. */
 #include "cc_redis.h"
 #include "cc_log.h"
-#include "cc_time.h"
+#include "cc_retry.h"
 #include "cc_url.h"
 
 #include <pthread.h>
@@ -71,12 +71,16 @@ fail:
     return CC_ERR_UNAVAILABLE;
 }
 
+static cc_status attempt_open(void *arg, char *err, size_t errlen)
+{
+    return open_locked(arg, err, errlen);
+}
+
 cc_status cc_redis_connect(struct cc_redis **rp, const char *url, int timeout_ms, char *err,
                            size_t errlen)
 {
     struct cc_redis *r;
     char why[128];
-    int64_t give_up = cc_mono_ms() + timeout_ms, next_log = 0;
     cc_status st;
 
     *rp = NULL;
@@ -92,21 +96,11 @@ cc_status cc_redis_connect(struct cc_redis **rp, const char *url, int timeout_ms
     if (r->url.port == 0)
         r->url.port = 6379;
     r->db = atoi(r->url.path);
-    for (;;) {
-        st = open_locked(r, err, errlen);
-        if (st == CC_OK)
-            break;
-        if (cc_mono_ms() >= give_up) {
-            size_t n = strlen(err);
-            snprintf(err + n, errlen - n, " (gave up after %d ms; see CC_REDIS_URL)", timeout_ms);
-            cc_redis_free(r);
-            return st;
-        }
-        if (cc_mono_ms() >= next_log) {
-            cc_log(CC_LOG_WARN, "Redis not reachable yet, retrying", "error", err, NULL);
-            next_log = cc_mono_ms() + 5000;
-        }
-        cc_sleep_ms(500);
+    st = cc_retry(attempt_open, r, timeout_ms, "Redis", "CC_REDIS_URL, CC_CONNECT_TIMEOUT_MS", err,
+                  errlen);
+    if (st != CC_OK) {
+        cc_redis_free(r);
+        return st;
     }
     *rp = r;
     return CC_OK;
@@ -190,8 +184,8 @@ cc_status cc_redis_script_add(struct cc_redis *r, const char *lua, int *id, char
     return st;
 }
 
-redisReply *cc_redis_script_call(struct cc_redis *r, int id, int nkeys, int argc,
-                                 const char **argv, const size_t *argvlen)
+redisReply *cc_redis_script_call(struct cc_redis *r, int id, int nkeys, int argc, const char **argv,
+                                 const size_t *argvlen)
 {
     enum { MAX_ARGS = 64 };
     const char *av[MAX_ARGS + 3];
@@ -227,8 +221,7 @@ out:
     return rep;
 }
 
-redisReply *cc_redis_command(struct cc_redis *r, int argc, const char **argv,
-                             const size_t *argvlen)
+redisReply *cc_redis_command(struct cc_redis *r, int argc, const char **argv, const size_t *argvlen)
 {
     redisReply *rep;
 

@@ -33,8 +33,8 @@ cc_status cc_redis_script_add(struct cc_redis *r, const char *lua, int *id, char
 /* EVALSHA of script id with keys then args (argv[0..nkeys) are keys).
  * Returns the reply (caller frees with freeReplyObject) or NULL when Redis
  * cannot be reached; an error reply is returned as REDIS_REPLY_ERROR. */
-redisReply *cc_redis_script_call(struct cc_redis *r, int id, int nkeys, int argc,
-                                 const char **argv, const size_t *argvlen);
+redisReply *cc_redis_script_call(struct cc_redis *r, int id, int nkeys, int argc, const char **argv,
+                                 const size_t *argvlen);
 /* A command given as an argument vector (binary safe); same contract. */
 redisReply *cc_redis_command(struct cc_redis *r, int argc, const char **argv,
                              const size_t *argvlen);

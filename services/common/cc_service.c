@@ -55,8 +55,7 @@ int cc_service_init(struct cc_service *svc, const char *name)
     return 0;
 }
 
-static void on_ping(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
-                    void *arg)
+static void on_ping(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb, void *arg)
 {
     struct cc_service *svc = arg;
     Cc__PingReply rep = CC__PING_REPLY__INIT;
@@ -111,8 +110,8 @@ void cc_service_stop(struct cc_service *svc)
 int cc_service_connect_redis(struct cc_service *svc, struct cc_redis **rp)
 {
     char err[512];
-    cc_status st = cc_redis_connect(rp, svc->cfg.redis_url, svc->cfg.connect_timeout_ms, err,
-                                    sizeof(err));
+    cc_status st =
+        cc_redis_connect(rp, svc->cfg.redis_url, svc->cfg.connect_timeout_ms, err, sizeof(err));
     if (st == CC_OK)
         return 0;
     cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);

@@ -36,8 +36,8 @@ void gw_reply_error(struct gw_reply *r, int status, const char *code, const char
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **state)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **state)
 {
     struct gw_http *h = cls;
     struct gw_reply r = {.status = 500, .fd = -1};
@@ -109,11 +109,11 @@ cc_status gw_http_start(struct gw_http **hp, struct gw_ctx *ctx, char *err, size
     if (h == NULL)
         return CC_ERR_NOMEM;
     h->ctx = ctx;
-    h->d = MHD_start_daemon(flags, (uint16_t)ctx->cfg->http_port, NULL, NULL, on_request, h,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)GW_THREADS,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_END);
+    h->d =
+        MHD_start_daemon(flags, (uint16_t)ctx->cfg->http_port, NULL, NULL, on_request, h,
+                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+                         (unsigned)GW_THREADS, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_END);
     if (h->d == NULL) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use? see CC_HTTP_ADDR, CC_HTTP_PORT)",
                  ctx->cfg->http_addr, ctx->cfg->http_port);

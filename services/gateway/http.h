@@ -21,7 +21,7 @@ struct gw_reply {
     const char *content_type;
     char *body; /* heap, freed by the server; NULL = empty */
     size_t len;
-    int fd;     /* >= 0: serve this file instead of body (closed by MHD) */
+    int fd; /* >= 0: serve this file instead of body (closed by MHD) */
     size_t fd_size;
 };
 

@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void gw_status_healthz(struct gw_ctx *ctx, const char *method, const char *path,
-                       struct gw_reply *r)
+void gw_status_healthz(struct gw_ctx *ctx, const char *method, const char *path, struct gw_reply *r)
 {
     (void)ctx;
     gw_reply_json(r, 200, "{\"status\":\"ok\",\"service\":\"gateway\"}");
@@ -30,19 +29,19 @@ static json_t *describe(const struct cc_discovery *d)
                 continue;
             ready += in->ready;
             cc_time_iso(started, sizeof(started), in->started_at_ms);
-            json_array_append_new(
-                insts, json_pack("{s:s,s:s,s:s,s:i,s:I,s:s,s:b,s:s}", "instance", in->instance,
-                                 "version", in->version, "host", in->host, "pid", (int)in->pid,
-                                 "uptime_ms", (json_int_t)in->uptime_ms, "started_at", started,
-                                 "ready", in->ready, "detail", in->detail));
+            json_array_append_new(insts, json_pack("{s:s,s:s,s:s,s:i,s:I,s:s,s:b,s:s}", "instance",
+                                                   in->instance, "version", in->version, "host",
+                                                   in->host, "pid", (int)in->pid, "uptime_ms",
+                                                   (json_int_t)in->uptime_ms, "started_at", started,
+                                                   "ready", in->ready, "detail", in->detail));
         }
         if (ready == 0)
             json_array_append_new(missing, json_string(name));
         json_array_append_new(services, json_pack("{s:s,s:I,s:o}", "name", name, "ready",
                                                   (json_int_t)ready, "instances", insts));
     }
-    return json_pack("{s:b,s:o,s:o}", "ready", json_array_size(missing) == 0, "services",
-                     services, "missing", missing);
+    return json_pack("{s:b,s:o,s:o}", "ready", json_array_size(missing) == 0, "services", services,
+                     "missing", missing);
 }
 
 static void reply_discovery(struct gw_ctx *ctx, struct gw_reply *r, bool readiness)
@@ -70,8 +69,7 @@ static void reply_discovery(struct gw_ctx *ctx, struct gw_reply *r, bool readine
     free(d);
 }
 
-void gw_status_readyz(struct gw_ctx *ctx, const char *method, const char *path,
-                      struct gw_reply *r)
+void gw_status_readyz(struct gw_ctx *ctx, const char *method, const char *path, struct gw_reply *r)
 {
     reply_discovery(ctx, r, true);
 }

@@ -30,8 +30,8 @@ static cc_status publish(struct media_registry *r, int sessions)
 {
     const struct cc_config *cfg = r->cfg;
     char key[160], pmin[16], pmax[16], sess[16], now[24], ttl[16];
-    const char *argv[9] = {key,  "cc:media:nodes", cfg->media_addr, pmin,         pmax,
-                           sess, now,              ttl,             cfg->instance};
+    const char *argv[9] = {key, "cc:media:nodes", cfg->media_addr, pmin, pmax, sess, now,
+                           ttl, cfg->instance};
     redisReply *rep;
     cc_status st;
 

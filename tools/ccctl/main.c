@@ -38,8 +38,8 @@ static void fmt_uptime(char *buf, size_t len, int64_t ms)
 
 static void print_table(const struct cc_discovery *d, const char *only)
 {
-    printf("%-10s %-28s %-18s %-9s %-6s %s\n", "SERVICE", "INSTANCE", "VERSION", "UPTIME",
-           "READY", "DETAIL");
+    printf("%-10s %-28s %-18s %-9s %-6s %s\n", "SERVICE", "INSTANCE", "VERSION", "UPTIME", "READY",
+           "DETAIL");
     for (int s = 0; s < CC_SERVICE_COUNT; s++) {
         const char *name = cc_service_names[s];
         if (only != NULL && strcmp(only, name) != 0)

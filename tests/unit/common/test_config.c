@@ -9,9 +9,10 @@
 #include "cc_config.h"
 
 static const char *const vars[] = {
-    "CC_INSTANCE", "CC_NATS_URL", "CC_REDIS_URL", "CC_PG_URL", "CC_HTTP_ADDR", "CC_HTTP_PORT",
-    "CC_WEB_ROOT", "CC_LOG_LEVEL", "CC_CONNECT_TIMEOUT_MS", "CC_REQUEST_TIMEOUT_MS",
-    "CC_PING_TIMEOUT_MS", "CC_MEDIA_ADDR", "CC_MEDIA_PORT_MIN", "CC_MEDIA_PORT_MAX",
+    "CC_INSTANCE",           "CC_NATS_URL",           "CC_REDIS_URL",       "CC_PG_URL",
+    "CC_HTTP_ADDR",          "CC_HTTP_PORT",          "CC_WEB_ROOT",        "CC_LOG_LEVEL",
+    "CC_CONNECT_TIMEOUT_MS", "CC_REQUEST_TIMEOUT_MS", "CC_PING_TIMEOUT_MS", "CC_MEDIA_ADDR",
+    "CC_MEDIA_PORT_MIN",     "CC_MEDIA_PORT_MAX",
 };
 
 static int clear_env(void **state)
@@ -90,8 +91,7 @@ static void test_bad_values(void **state)
         setenv(bads[i].var, bads[i].value, 1);
         assert_int_equal(cc_config_load(&c, "gateway", err, sizeof(err)), CC_ERR_CONFIG);
         if (strstr(err, bads[i].expect) == NULL)
-            fail_msg("%s=%s: \"%s\" lacks \"%s\"", bads[i].var, bads[i].value, err,
-                     bads[i].expect);
+            fail_msg("%s=%s: \"%s\" lacks \"%s\"", bads[i].var, bads[i].value, err, bads[i].expect);
         assert_null(strchr(err, '\n')); /* one line */
     }
 }
