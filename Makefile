@@ -14,8 +14,8 @@ B        := build/$(MODE)
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
 CC       ?= gcc
-PKGS     := libnats hiredis libprotobuf-c
-CPPFLAGS += -Iservices/common -I$(B)/gen -D_GNU_SOURCE
+
+CPPFLAGS += -Iservices/common -I$(B)/gen -I/usr/include/postgresql -D_GNU_SOURCE
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -g -MMD -MP -pthread
 ifeq ($(MODE),asan)
 CFLAGS   += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -23,19 +23,19 @@ LDFLAGS  += -fsanitize=address,undefined
 else
 CFLAGS   += -O2
 endif
-LDLIBS_BASE := -lnats -lhiredis -lprotobuf-c -pthread
+LDLIBS_BASE := -lnats -lhiredis -lprotobuf-c -lpq -pthread
 
 SERVICES := gateway ingress queue presence media calllog
 # extra libraries per program
 LIBS_gateway  := -lmicrohttpd -ljansson
-LIBS_calllog  := -lpq
+LIBS_calllog  :=
+LIBS_presence := -lcrypto
 LIBS_ccctl    := -ljansson
 LIBS_ingress  :=
 LIBS_queue    :=
-LIBS_presence :=
+
 LIBS_media    :=
 LIBS_common   := -ljansson
-INC_calllog   := -I/usr/include/postgresql
 
 PROTOS     := $(wildcard proto/*.proto)
 PROTO_C    := $(patsubst proto/%.proto,$(B)/gen/%.pb-c.c,$(PROTOS))

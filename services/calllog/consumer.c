@@ -17,7 +17,7 @@
 
 struct clog_consumer {
     struct cc_bus *bus;
-    struct clog_pg *pg; /* touched by the consumer thread only */
+    struct cc_pg *pg; /* touched by the consumer thread only */
     natsSubscription *sub;
     pthread_t thread;
     atomic_bool stop;
@@ -84,7 +84,7 @@ static void *run(void *arg)
         if (s == NATS_TIMEOUT) {
             /* idle: probe the database now and then so readiness stays honest */
             if (cc_mono_ms() >= next_probe) {
-                bool ok = clog_pg_probe(c->pg);
+                bool ok = cc_pg_probe(c->pg);
                 if (atomic_exchange(&c->db_ok, ok) != ok)
                     cc_log(ok ? CC_LOG_INFO : CC_LOG_WARN,
                            ok ? "PostgreSQL reachable again" : "PostgreSQL unreachable", NULL);
@@ -106,7 +106,7 @@ static void *run(void *arg)
     return NULL;
 }
 
-cc_status clog_consumer_start(struct clog_consumer **cp, struct cc_bus *bus, struct clog_pg *pg,
+cc_status clog_consumer_start(struct clog_consumer **cp, struct cc_bus *bus, struct cc_pg *pg,
                               char *err, size_t errlen)
 {
     struct clog_consumer *c;
@@ -121,7 +121,7 @@ cc_status clog_consumer_start(struct clog_consumer **cp, struct cc_bus *bus, str
     c->bus = bus;
     c->pg = pg;
     atomic_init(&c->stop, false);
-    atomic_init(&c->db_ok, clog_pg_ok(pg));
+    atomic_init(&c->db_ok, cc_pg_ok(pg));
 
     jsSubOptions_Init(&so);
     so.Stream = CC_EVENTS_STREAM;

@@ -17,7 +17,7 @@ struct clog_consumer;
 
 /* Binds the durable consumer and starts the consumer thread, which owns pg
  * from now on. bus and pg are borrowed until clog_consumer_stop returns. */
-cc_status clog_consumer_start(struct clog_consumer **cp, struct cc_bus *bus, struct clog_pg *pg,
+cc_status clog_consumer_start(struct clog_consumer **cp, struct cc_bus *bus, struct cc_pg *pg,
                               char *err, size_t errlen);
 /* Stops fetching, finishes the batch in hand, joins the thread and lets go of
  * the subscription; c stays readable (clog_consumer_db_ok) until freed. */

@@ -24,7 +24,7 @@ static bool calllog_ready(void *arg, char *detail, size_t len)
 int main(void)
 {
     struct cc_service svc;
-    struct clog_pg *pg = NULL;
+    struct cc_pg *pg = NULL;
     struct clog_consumer *consumer = NULL;
     char err[512];
     cc_status st;
@@ -32,7 +32,7 @@ int main(void)
 
     if (rc != 0)
         return rc;
-    st = clog_pg_open(&pg, svc.cfg.pg_url, svc.cfg.connect_timeout_ms, err, sizeof(err));
+    st = cc_pg_open(&pg, svc.cfg.pg_url, svc.cfg.connect_timeout_ms, err, sizeof(err));
     if (st != CC_OK) {
         cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);
         rc = CC_EXIT_UNAVAILABLE;
@@ -59,6 +59,6 @@ out:
     clog_consumer_stop(consumer); /* before the bus goes: it fetches through it */
     cc_service_stop(&svc);        /* no ping reads the consumer after this */
     clog_consumer_free(consumer);
-    clog_pg_close(pg);
+    cc_pg_close(pg);
     return rc;
 }
