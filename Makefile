@@ -23,7 +23,7 @@ LDFLAGS  += -fsanitize=address,undefined
 else
 CFLAGS   += -O2
 endif
-LDLIBS_BASE := -lnats -lhiredis -lprotobuf-c -lpq -pthread
+LDLIBS_BASE := -lnats -lhiredis -lprotobuf-c -lpq -ljansson -pthread
 
 SERVICES := gateway ingress queue presence media calllog
 # extra libraries per program

@@ -70,38 +70,53 @@ bool cc_pg_ok(struct cc_pg *p)
     return p != NULL && p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK;
 }
 
+PGresult *cc_pg_exec_once(struct cc_pg *p, const char *sql, int n, const char *const *values,
+                          const int *lengths, const int *formats, cc_status *st, char *err,
+                          size_t errlen)
+{
+    PGresult *r;
+    ExecStatusType es;
+    const char *code;
+
+    if (!cc_pg_ok(p)) {
+        snprintf(err, errlen, "PostgreSQL connection lost");
+        *st = CC_ERR_UNAVAILABLE;
+        return NULL;
+    }
+    r = PQexecParams(p->conn, sql, n, NULL, values, lengths, formats, 0);
+    es = PQresultStatus(r);
+    if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK) {
+        *st = CC_OK;
+        return r;
+    }
+    snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+    trim(err);
+    code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (PQstatus(p->conn) != CONNECTION_OK)
+        *st = CC_ERR_UNAVAILABLE;
+    else if (code != NULL && (strcmp(code, "23505") == 0 || strcmp(code, "23503") == 0))
+        *st = CC_ERR_CONFLICT; /* unique_violation, foreign_key_violation */
+    else
+        *st = CC_ERR_PG;
+    PQclear(r);
+    return NULL;
+}
+
 PGresult *cc_pg_exec(struct cc_pg *p, const char *sql, int n, const char *const *values,
                      const int *lengths, const int *formats, cc_status *st, char *err,
                      size_t errlen)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         PGresult *r;
-        ExecStatusType es;
-
         if (!cc_pg_ok(p) && connect_once(p, err, errlen) != CC_OK) {
             *st = CC_ERR_UNAVAILABLE;
             return NULL;
         }
-        r = PQexecParams(p->conn, sql, n, NULL, values, lengths, formats, 0);
-        es = PQresultStatus(r);
-        if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK) {
-            *st = CC_OK;
+        r = cc_pg_exec_once(p, sql, n, values, lengths, formats, st, err, errlen);
+        if (r != NULL || *st != CC_ERR_UNAVAILABLE)
             return r;
-        }
-        snprintf(err, errlen, "%s", PQresultErrorMessage(r));
-        trim(err);
-        if (PQstatus(p->conn) == CONNECTION_OK) {
-            const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-            /* 23505 unique_violation, 23503 foreign_key_violation */
-            *st = code != NULL && (strcmp(code, "23505") == 0 || strcmp(code, "23503") == 0)
-                      ? CC_ERR_CONFLICT
-                      : CC_ERR_PG;
-            PQclear(r);
-            return NULL;
-        }
-        PQclear(r); /* connection broke: reconnect and try once more */
+        /* the connection broke: reconnect and try once more */
     }
-    *st = CC_ERR_UNAVAILABLE;
     return NULL;
 }
 

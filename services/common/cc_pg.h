@@ -43,4 +43,10 @@ PGresult *cc_pg_exec(struct cc_pg *p, const char *sql, int n, const char *const 
                      const int *lengths, const int *formats, cc_status *st, char *err,
                      size_t errlen);
 
+/* The same without reconnecting: for statements inside a transaction, where
+ * a retry on a new connection would run outside it. */
+PGresult *cc_pg_exec_once(struct cc_pg *p, const char *sql, int n, const char *const *values,
+                          const int *lengths, const int *formats, cc_status *st, char *err,
+                          size_t errlen);
+
 #endif

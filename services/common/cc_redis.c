@@ -184,17 +184,20 @@ cc_status cc_redis_script_add(struct cc_redis *r, const char *lua, int *id, char
     return st;
 }
 
-redisReply *cc_redis_script_call(struct cc_redis *r, int id, int nkeys, int argc, const char **argv,
-                                 const size_t *argvlen)
+redisReply *cc_redis_script_call(struct cc_redis *r, int id, int nkeys, int argc,
+                                 const char **argv, const size_t *argvlen)
 {
-    enum { MAX_ARGS = 64 };
-    const char *av[MAX_ARGS + 3];
-    size_t avlen[MAX_ARGS + 3];
+    const char **av;
+    size_t *avlen;
     char nk[16];
     redisReply *rep = NULL;
 
-    if (id < 0 || argc > MAX_ARGS || nkeys > argc)
+    if (id < 0 || argc < 0 || nkeys > argc)
         return NULL;
+    av = malloc(sizeof(*av) * (size_t)(argc + 3));
+    avlen = malloc(sizeof(*avlen) * (size_t)(argc + 3));
+    if (av == NULL || avlen == NULL)
+        goto out_free;
     snprintf(nk, sizeof(nk), "%d", nkeys);
     pthread_mutex_lock(&r->lock);
     if ((size_t)id >= r->nscripts)
@@ -218,6 +221,9 @@ redisReply *cc_redis_script_call(struct cc_redis *r, int id, int nkeys, int argc
     }
 out:
     pthread_mutex_unlock(&r->lock);
+out_free:
+    free(av);
+    free(avlen);
     return rep;
 }
 

@@ -1,0 +1,47 @@
+/*
+ * dir_store: the directory in PostgreSQL (component "directory") and its
+ * mirror in Redis.
+ *
+ * Every change runs in one transaction under an advisory lock: change the
+ * rows, read the whole directory back, rewrite the Redis mirror (one Lua
+ * step, see dir_mirror.h), then COMMIT. So the mirror always equals a
+ * committed state, two presence replicas never interleave, and a change
+ * whose mirror write fails is rolled back and reported (CC_ERR_UNAVAILABLE).
+ *
+ * Thread-safe: an internal mutex serialises use of the one connection.
+ */
+#ifndef DIR_STORE_H
+#define DIR_STORE_H
+#include "cc_redis.h"
+#include "cc_status.h"
+#include "dir_valid.h"
+#include "directory.pb-c.h"
+
+struct dir_store;
+
+/* Connects (retrying for timeout_ms), migrates, and rewrites the mirror
+ * from PostgreSQL. redis is borrowed until dir_store_close. */
+cc_status dir_store_open(struct dir_store **sp, const char *pg_url, int timeout_ms,
+                         struct cc_redis *redis, char *err, size_t errlen);
+void dir_store_close(struct dir_store *s);
+
+/*
+ * Runs one request. Fills out (heap; free its contents with
+ * protobuf_c_message_free_unpacked on a heap copy, or dir_reply_clear).
+ * Returns CC_OK, CC_ERR_INVALID (why says which field), CC_ERR_NOT_FOUND,
+ * CC_ERR_CONFLICT (why says why), or CC_ERR_UNAVAILABLE/CC_ERR_PG.
+ */
+cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__DirReply *out,
+                           struct dir_invalid *why);
+/* Frees what dir_store_handle put into r and re-initialises it. */
+void dir_reply_clear(Cc__DirReply *r);
+
+/* Looks up a staff member by email for login: copies the id, role and
+ * password hash. CC_ERR_NOT_FOUND when no such email. */
+cc_status dir_store_credentials(struct dir_store *s, const char *email, char *id, size_t idlen,
+                                char *role, size_t rolelen, char *hash, size_t hashlen);
+
+/* Whether PostgreSQL answered last time. */
+bool dir_store_ok(struct dir_store *s);
+
+#endif

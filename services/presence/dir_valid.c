@@ -1,0 +1,183 @@
+/* dir_valid: directory entry rules. See dir_valid.h. */
+#include "dir_valid.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool bad(struct dir_invalid *why, const char *field, const char *msg)
+{
+    why->field = field;
+    snprintf(why->message, sizeof(why->message), "%s", msg);
+    return false;
+}
+
+static size_t len(const char *s)
+{
+    return s != NULL ? strlen(s) : 0;
+}
+
+/* Counts UTF-8 code points (continuation bytes are not counted). */
+static size_t chars(const char *s)
+{
+    size_t n = 0;
+    for (; s != NULL && *s != '\0'; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+static bool has_control(const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
+bool dir_valid_id(const char *s)
+{
+    size_t n = len(s);
+    if (n == 0 || n > DIR_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+bool dir_valid_email(const char *s)
+{
+    const char *at = s != NULL ? strchr(s, '@') : NULL;
+    size_t n = len(s);
+
+    if (n < 3 || n > DIR_EMAIL_MAX || at == NULL || at == s || strchr(at + 1, '@') != NULL)
+        return false;
+    if (strchr(at + 1, '.') == NULL || at[1] == '.' || s[n - 1] == '.')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
+bool dir_valid_e164(const char *s)
+{
+    size_t n = len(s);
+    if (n < 8 || n > 16 || s[0] != '+' || s[1] < '1' || s[1] > '9')
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static bool check_name(const char *name, size_t max, struct dir_invalid *why)
+{
+    char msg[64];
+    if (chars(name) == 0)
+        return bad(why, "name", "name is required");
+    if (chars(name) > max) {
+        snprintf(msg, sizeof(msg), "name is longer than %zu characters", max);
+        return bad(why, "name", msg);
+    }
+    if (has_control(name))
+        return bad(why, "name", "name contains control characters");
+    return true;
+}
+
+bool dir_check_group(const Cc__Group *g, struct dir_invalid *why)
+{
+    if (!dir_valid_id(g->id))
+        return bad(why, "id", "id must be 1-64 characters of a-z, 0-9, '-' or '_'");
+    if (!check_name(g->name, DIR_GROUP_NAME_MAX, why))
+        return false;
+    if (g->n_member_ids > DIR_MEMBERS_MAX)
+        return bad(why, "member_ids", "too many members (at most 1000)");
+    for (size_t i = 0; i < g->n_member_ids; i++)
+        if (!dir_valid_id(g->member_ids[i]))
+            return bad(why, "member_ids", "every member id must be a staff id");
+    return true;
+}
+
+bool dir_check_staff(const Cc__Staff *s, bool need_password, struct dir_invalid *why)
+{
+    size_t pw = chars(s->password);
+
+    if (!dir_valid_id(s->id))
+        return bad(why, "id", "id must be 1-64 characters of a-z, 0-9, '-' or '_'");
+    if (!check_name(s->name, DIR_NAME_MAX, why))
+        return false;
+    if (!dir_valid_email(s->email))
+        return bad(why, "email", "email must look like name@example.com");
+    if (s->role == NULL || (strcmp(s->role, "staff") != 0 && strcmp(s->role, "admin") != 0))
+        return bad(why, "role", "role must be \"staff\" or \"admin\"");
+    if (need_password && pw == 0)
+        return bad(why, "password", "password is required for a new staff member");
+    if (pw != 0 && (pw < DIR_PASSWORD_MIN || len(s->password) > DIR_PASSWORD_MAX))
+        return bad(why, "password", "password must be 8 to 128 characters");
+    return true;
+}
+
+static bool check_text(const char *s, const char *field, struct dir_invalid *why)
+{
+    if (len(s) > DIR_CUSTOM_TEXT_MAX)
+        return bad(why, field, "text is longer than 2000 bytes");
+    return true;
+}
+
+bool dir_check_channel(const Cc__Channel *c, struct dir_invalid *why)
+{
+    static const char *const types[] = {"widget", "link", "qr", "number"};
+    bool type_ok = false;
+    bool to_group = len(c->group_id) > 0, to_staff = len(c->staff_id) > 0;
+
+    if (!dir_valid_id(c->id))
+        return bad(why, "id", "id must be 1-64 characters of a-z, 0-9, '-' or '_'");
+    if (!check_name(c->name, DIR_NAME_MAX, why))
+        return false;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        type_ok |= c->type != NULL && strcmp(c->type, types[i]) == 0;
+    if (!type_ok)
+        return bad(why, "type", "type must be \"widget\", \"link\", \"qr\" or \"number\"");
+    if (to_group == to_staff)
+        return bad(why, to_group ? "staff_id" : "group_id",
+                   "a channel routes to exactly one of group_id (broadcast) or staff_id (direct)");
+    if (to_group && !dir_valid_id(c->group_id))
+        return bad(why, "group_id", "group_id is not a valid id");
+    if (to_staff && !dir_valid_id(c->staff_id))
+        return bad(why, "staff_id", "staff_id is not a valid id");
+    if (c->max_wait_broadcast_s < 0 || c->max_wait_broadcast_s > DIR_WAIT_MAX_S)
+        return bad(why, "max_wait_broadcast_s", "must be 0 (default) to 3600 seconds");
+    if (c->max_wait_direct_s < 0 || c->max_wait_direct_s > DIR_WAIT_MAX_S)
+        return bad(why, "max_wait_direct_s", "must be 0 (default) to 3600 seconds");
+    if (c->max_wait_chat_s < 0 || c->max_wait_chat_s > DIR_WAIT_MAX_S)
+        return bad(why, "max_wait_chat_s", "must be 0 (default) to 3600 seconds");
+    if (c->custom_info != NULL) {
+        const Cc__CustomInfo *ci = c->custom_info;
+        if (!check_text(ci->description, "custom_info.description", why) ||
+            !check_text(ci->services, "custom_info.services", why) ||
+            !check_text(ci->brand, "custom_info.brand", why))
+            return false;
+        if (ci->n_items > DIR_CUSTOM_ITEMS_MAX)
+            return bad(why, "custom_info.items", "at most 50 items");
+        for (size_t i = 0; i < ci->n_items; i++) {
+            if (len(ci->items[i]->key) == 0 || len(ci->items[i]->key) > 100)
+                return bad(why, "custom_info.items", "every item needs a key of 1-100 bytes");
+            if (!check_text(ci->items[i]->value, "custom_info.items", why))
+                return false;
+        }
+    }
+    return true;
+}
+
+bool dir_check_number(const Cc__VirtualNumber *n, struct dir_invalid *why)
+{
+    if (!dir_valid_e164(n->e164))
+        return bad(why, "e164", "e164 must be '+' then 7 to 15 digits, e.g. +85230001234");
+    if (n->kind == NULL || (strcmp(n->kind, "toll_free") != 0 && strcmp(n->kind, "local") != 0))
+        return bad(why, "kind", "kind must be \"toll_free\" or \"local\"");
+    if (!dir_valid_id(n->channel_id))
+        return bad(why, "channel_id", "channel_id is required");
+    return true;
+}

@@ -1,0 +1,39 @@
+/*
+ * dir_valid: rules for directory entries, checked before anything is
+ * stored. Pure functions; each failure names the offending field (as the
+ * JSON API spells it) so the edge can answer 400 {"field": ...}.
+ */
+#ifndef DIR_VALID_H
+#define DIR_VALID_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "directory.pb-c.h"
+
+#define DIR_ID_MAX 64
+#define DIR_GROUP_NAME_MAX 40
+#define DIR_NAME_MAX 120
+#define DIR_EMAIL_MAX 254
+#define DIR_PASSWORD_MIN 8
+#define DIR_PASSWORD_MAX 128
+#define DIR_MEMBERS_MAX 1000
+#define DIR_CUSTOM_ITEMS_MAX 50
+#define DIR_CUSTOM_TEXT_MAX 2000
+#define DIR_WAIT_MAX_S 3600
+
+struct dir_invalid {
+    const char *field;  /* e.g. "name", "member_ids[2]" is reported as "member_ids" */
+    char message[160];
+};
+
+bool dir_valid_id(const char *s);
+bool dir_valid_email(const char *s);
+bool dir_valid_e164(const char *s);
+
+/* need_password: a new staff member must have one; a replace may omit it
+ * (the stored hash is kept). */
+bool dir_check_group(const Cc__Group *g, struct dir_invalid *why);
+bool dir_check_staff(const Cc__Staff *s, bool need_password, struct dir_invalid *why);
+bool dir_check_channel(const Cc__Channel *c, struct dir_invalid *why);
+bool dir_check_number(const Cc__VirtualNumber *n, struct dir_invalid *why);
+
+#endif
