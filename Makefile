@@ -27,7 +27,7 @@ LDLIBS_BASE := -lnats -lhiredis -lprotobuf-c -lpq -ljansson -pthread
 
 SERVICES := gateway ingress queue presence media calllog
 # extra libraries per program
-LIBS_gateway  := -lmicrohttpd -ljansson
+LIBS_gateway  := -lmicrohttpd -lcrypto
 LIBS_calllog  :=
 LIBS_presence := -lcrypto
 LIBS_ccctl    := -ljansson
@@ -115,7 +115,7 @@ $(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/repl
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(FUZZ_LIBS) $$(LDLIBS_BASE)
 endef
-FUZZ_LIBS := -lmicrohttpd -ljansson
+FUZZ_LIBS := -lmicrohttpd -lcrypto
 $(foreach f,$(FUZZ_SRC),$(eval $(call fuzz,$(basename $(notdir $(f))))))
 
 unit: $(UNIT_BINS)

@@ -116,6 +116,11 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
     TRY(get_int("CC_HTTP_PORT", 8080, 1, 65535, &cfg->http_port, err, errlen));
     TRY(get_str("CC_WEB_ROOT", "services/gateway/web", cfg->web_root, sizeof(cfg->web_root), err,
                 errlen));
+    TRY(get_str("CC_ADMIN_TOKEN", "", cfg->admin_token, sizeof(cfg->admin_token), err, errlen));
+    if (cfg->admin_token[0] != '\0' && strlen(cfg->admin_token) < 16) {
+        snprintf(err, errlen, "CC_ADMIN_TOKEN is too short: use at least 16 random characters");
+        return CC_ERR_CONFIG;
+    }
     TRY(get_str("CC_LOG_LEVEL", "info", level, sizeof(level), err, errlen));
     if (!cc_log_level_parse(level, strlen(level), &cfg->log_level)) {
         snprintf(err, errlen, "CC_LOG_LEVEL=\"%s\" is invalid: expected debug, info, warn or error",

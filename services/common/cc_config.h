@@ -22,6 +22,7 @@ struct cc_config {
     char http_addr[64];          /* CC_HTTP_ADDR (gateway) */
     int http_port;               /* CC_HTTP_PORT (gateway) */
     char web_root[512];          /* CC_WEB_ROOT (gateway static files) */
+    char admin_token[128];       /* CC_ADMIN_TOKEN: bearer token of the admin API, "" = off */
     enum cc_log_level log_level; /* CC_LOG_LEVEL */
     int connect_timeout_ms;      /* CC_CONNECT_TIMEOUT_MS: retry servers this long at start */
     int request_timeout_ms;      /* CC_REQUEST_TIMEOUT_MS: NATS request/reply */

@@ -157,8 +157,7 @@ static cc_status build(const ProtobufCMessageDescriptor *d, const json_t *j, con
                        int depth, ProtobufCMessage **out, struct cc_pbjson_error *e);
 
 static cc_status scalar_from_json(const ProtobufCFieldDescriptor *f, const json_t *v,
-                                  const char *path, int depth, void *p,
-                                  struct cc_pbjson_error *e)
+                                  const char *path, int depth, void *p, struct cc_pbjson_error *e)
 {
     switch (f->type) {
     case PROTOBUF_C_TYPE_STRING: {
@@ -232,7 +231,8 @@ static cc_status build(const ProtobufCMessageDescriptor *d, const json_t *j, con
     protobuf_c_message_init(d, m);
     *out = m; /* freed by the caller (with whatever was filled) on error too */
 
-    json_object_foreach((json_t *)j, key, v) {
+    json_object_foreach((json_t *)j, key, v)
+    {
         const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, key);
         void *p;
 

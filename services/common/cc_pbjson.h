@@ -16,7 +16,7 @@
 #define CC_PBJSON_DEPTH_MAX 8
 
 struct cc_pbjson_error {
-    char field[128];  /* dotted path of the offending field, e.g. "custom_info.items[1].key" */
+    char field[128]; /* dotted path of the offending field, e.g. "custom_info.items[1].key" */
     char message[160];
 };
 
@@ -34,7 +34,6 @@ cc_status cc_pbjson_to_message(const ProtobufCMessageDescriptor *desc, const jso
 
 /* The short name of an enum value: the part after the common prefix,
  * lowercased ("ENQUIRY_KIND_CALL" -> "call"). Writes into buf. */
-const char *cc_pbjson_enum_name(const ProtobufCEnumDescriptor *d, int value, char *buf,
-                                size_t len);
+const char *cc_pbjson_enum_name(const ProtobufCEnumDescriptor *d, int value, char *buf, size_t len);
 
 #endif

@@ -166,12 +166,14 @@ cc_status cc_pg_migrate(struct cc_pg *p, const char *component, const char *cons
         /* the lock serialises replicas; the table is created under it */
         snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%lld)", (long long)MIGRATION_LOCK);
         if (!run(p, sql, err, errlen) ||
-            !run(p,
-                 "CREATE TABLE IF NOT EXISTS cc_schema_migrations (component text, version int,"
-                 " applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))",
-                 err, errlen))
+            !run(
+                p,
+                "CREATE TABLE IF NOT EXISTS cc_schema_migrations (component text, version int,"
+                " applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))",
+                err, errlen))
             goto fail;
-        r = cc_pg_exec(p, "SELECT 1 FROM cc_schema_migrations WHERE component = $1 AND version = $2",
+        r = cc_pg_exec(p,
+                       "SELECT 1 FROM cc_schema_migrations WHERE component = $1 AND version = $2",
                        2, params, NULL, NULL, &st, err, errlen);
         if (r == NULL)
             goto fail;
@@ -180,7 +182,8 @@ cc_status cc_pg_migrate(struct cc_pg *p, const char *component, const char *cons
         if (!applied) {
             if (!run(p, migrations[i], err, errlen))
                 goto fail;
-            r = cc_pg_exec(p, "INSERT INTO cc_schema_migrations (component, version) VALUES ($1, $2)",
+            r = cc_pg_exec(p,
+                           "INSERT INTO cc_schema_migrations (component, version) VALUES ($1, $2)",
                            2, params, NULL, NULL, &st, err, errlen);
             if (r == NULL)
                 goto fail;

@@ -184,8 +184,8 @@ cc_status cc_redis_script_add(struct cc_redis *r, const char *lua, int *id, char
     return st;
 }
 
-redisReply *cc_redis_script_call(struct cc_redis *r, int id, int nkeys, int argc,
-                                 const char **argv, const size_t *argvlen)
+redisReply *cc_redis_script_call(struct cc_redis *r, int id, int nkeys, int argc, const char **argv,
+                                 const size_t *argvlen)
 {
     const char **av;
     size_t *avlen;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define GW_THREADS 4
@@ -26,13 +27,73 @@ void gw_reply_json(struct gw_reply *r, int status, const char *text)
     r->len = r->body != NULL ? strlen(r->body) : 0;
 }
 
-void gw_reply_error(struct gw_reply *r, int status, const char *code, const char *message)
+void gw_reply_error(struct gw_reply *r, int status, const char *code, const char *message,
+                    const char *field)
 {
     json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+    if (j != NULL && field != NULL && field[0] != '\0')
+        json_object_set_new(json_object_get(j, "error"), "field", json_string(field));
     char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
     gw_reply_json(r, status, text != NULL ? text : "{\"error\":{\"code\":\"internal\"}}");
     free(text);
     json_decref(j);
+}
+
+/* Per-request state: the body collected so far. */
+struct conn {
+    char *body;
+    size_t len;
+    bool too_large;
+};
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct conn *st = *state;
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (st != NULL) {
+        free(st->body);
+        free(st);
+        *state = NULL;
+    }
+}
+
+static const char *bearer_of(struct MHD_Connection *conn)
+{
+    const char *h =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return *h != '\0' ? h : NULL;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, struct gw_reply *r)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    if (r->fd >= 0)
+        resp = MHD_create_response_from_fd(r->fd_size, r->fd);
+    else
+        resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        if (r->fd >= 0)
+            close(r->fd);
+        else
+            free(r->body);
+        return MHD_NO;
+    }
+    if (r->content_type != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    ret = MHD_queue_response(conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -41,42 +102,46 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     struct gw_http *h = cls;
     struct gw_reply r = {.status = 500, .fd = -1};
-    struct MHD_Response *resp;
-    enum MHD_Result ret;
-    static int first_call_marker;
+    struct conn *st = *state;
     (void)version;
-    (void)upload_data;
 
-    /* MHD calls once with the headers, then with the body; we answer after
-     * the body (bodies are ignored until endpoints need them). */
-    if (*state == NULL) {
-        *state = &first_call_marker;
+    /* MHD calls once with the headers, then with each piece of the body,
+     * then once more with nothing: the request is handled on that call. */
+    if (st == NULL) {
+        st = calloc(1, sizeof(*st));
+        if (st == NULL)
+            return MHD_NO;
+        *state = st;
         return MHD_YES;
     }
     if (*upload_size != 0) {
+        if (!st->too_large && st->len + *upload_size <= GW_BODY_MAX) {
+            char *b = realloc(st->body, st->len + *upload_size + 1);
+            if (b == NULL)
+                return MHD_NO;
+            memcpy(b + st->len, upload_data, *upload_size);
+            st->body = b;
+            st->len += *upload_size;
+            st->body[st->len] = '\0';
+        } else {
+            st->too_large = true; /* keep reading, answer 413 at the end */
+        }
         *upload_size = 0;
         return MHD_YES;
     }
-
-    gw_route(h->ctx, method, url, &r);
-
-    if (r.fd >= 0)
-        resp = MHD_create_response_from_fd(r.fd_size, r.fd);
-    else
-        resp = MHD_create_response_from_buffer(r.len, r.body, MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        if (r.fd >= 0)
-            close(r.fd);
-        else
-            free(r.body);
-        return MHD_NO;
+    if (st->too_large) {
+        gw_reply_error(&r, 413, "too_large", "request body is larger than 1 MiB", NULL);
+    } else {
+        struct gw_request req = {
+            .method = method,
+            .path = url,
+            .body = st->body != NULL ? st->body : "",
+            .len = st->len,
+            .bearer = bearer_of(conn),
+        };
+        gw_route(h->ctx, &req, &r);
     }
-    if (r.content_type != NULL)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    ret = MHD_queue_response(conn, (unsigned)r.status, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    return send_reply(conn, &r);
 }
 
 cc_status gw_http_start(struct gw_http **hp, struct gw_ctx *ctx, char *err, size_t errlen)
@@ -109,11 +174,11 @@ cc_status gw_http_start(struct gw_http **hp, struct gw_ctx *ctx, char *err, size
     if (h == NULL)
         return CC_ERR_NOMEM;
     h->ctx = ctx;
-    h->d =
-        MHD_start_daemon(flags, (uint16_t)ctx->cfg->http_port, NULL, NULL, on_request, h,
-                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-                         (unsigned)GW_THREADS, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_END);
+    h->d = MHD_start_daemon(
+        flags, (uint16_t)ctx->cfg->http_port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)GW_THREADS,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (h->d == NULL) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use? see CC_HTTP_ADDR, CC_HTTP_PORT)",
                  ctx->cfg->http_addr, ctx->cfg->http_port);

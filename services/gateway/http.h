@@ -1,19 +1,33 @@
 /*
- * http: the gateway's HTTP server (libmicrohttpd) and its route table.
+ * http: the gateway's HTTP server (libmicrohttpd) and its request/reply
+ * types.
  *
  * MHD runs a pool of worker threads; a handler runs on one of them and must
- * only touch thread-safe state (the bus, immutable config). Handlers build a
- * struct gw_reply; the server turns it into an MHD response.
+ * only touch thread-safe state (the bus, immutable config). A request body
+ * is collected up to GW_BODY_MAX bytes (larger: 413 before any handler
+ * runs). Handlers fill a struct gw_reply; the server sends it.
  */
 #ifndef GW_HTTP_H
 #define GW_HTTP_H
+#include <stdbool.h>
 #include <stddef.h>
 #include "cc_bus.h"
 #include "cc_config.h"
 
+#define GW_BODY_MAX (1024 * 1024)
+
 struct gw_ctx {
     const struct cc_config *cfg; /* borrowed for the server's lifetime */
     struct cc_bus *bus;          /* borrowed, thread-safe */
+};
+
+struct gw_request {
+    const char *method;
+    const char *path;
+    const char *param; /* the {id} of a route "/x/{id}", else NULL */
+    const char *body;  /* NUL-terminated copy, len bytes; "" when none */
+    size_t len;
+    const char *bearer; /* token of "Authorization: Bearer <token>", else NULL */
 };
 
 struct gw_reply {
@@ -25,8 +39,7 @@ struct gw_reply {
     size_t fd_size;
 };
 
-typedef void (*gw_handler)(struct gw_ctx *ctx, const char *method, const char *path,
-                           struct gw_reply *r);
+typedef void (*gw_handler)(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 
 struct gw_http;
 
@@ -37,7 +50,8 @@ void gw_http_stop(struct gw_http *h);
 
 /* Sets r to a JSON body (takes a copy of text). */
 void gw_reply_json(struct gw_reply *r, int status, const char *text);
-/* Sets r to {"error":{"code":code,"message":message}}. */
-void gw_reply_error(struct gw_reply *r, int status, const char *code, const char *message);
+/* Sets r to {"error":{"code":code,"message":message[,"field":field]}}. */
+void gw_reply_error(struct gw_reply *r, int status, const char *code, const char *message,
+                    const char *field);
 
 #endif

@@ -3,7 +3,7 @@
 #define GW_ROUTES_H
 #include "http.h"
 
-/* Fills r for the request; always sets a status. */
-void gw_route(struct gw_ctx *ctx, const char *method, const char *path, struct gw_reply *r);
+/* Fills r for the request; always sets a status. req->param is set here. */
+void gw_route(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 
 #endif

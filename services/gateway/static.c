@@ -59,19 +59,19 @@ void gw_static_serve(struct gw_ctx *ctx, const char *path, struct gw_reply *r)
     int fd;
 
     if (!gw_static_path_ok(path)) {
-        gw_reply_error(r, 404, "not_found", "no such file");
+        gw_reply_error(r, 404, "not_found", "no such file", NULL);
         return;
     }
     if (snprintf(full, sizeof(full), "%s%s%s", ctx->cfg->web_root, path,
                  path[strlen(path) - 1] == '/' ? "index.html" : "") >= (int)sizeof(full)) {
-        gw_reply_error(r, 404, "not_found", "no such file");
+        gw_reply_error(r, 404, "not_found", "no such file", NULL);
         return;
     }
     fd = open(full, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         if (fd >= 0)
             close(fd);
-        gw_reply_error(r, 404, "not_found", "no such file");
+        gw_reply_error(r, 404, "not_found", "no such file", NULL);
         return;
     }
     r->status = 200;

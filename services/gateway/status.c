@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void gw_status_healthz(struct gw_ctx *ctx, const char *method, const char *path, struct gw_reply *r)
+void gw_status_healthz(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
 {
     (void)ctx;
+    (void)req;
     gw_reply_json(r, 200, "{\"status\":\"ok\",\"service\":\"gateway\"}");
 }
 
@@ -52,12 +53,12 @@ static void reply_discovery(struct gw_ctx *ctx, struct gw_reply *r, bool readine
     cc_status st;
 
     if (d == NULL) {
-        gw_reply_error(r, 500, "internal", "out of memory");
+        gw_reply_error(r, 500, "internal", "out of memory", NULL);
         return;
     }
     st = cc_discover(ctx->bus, ctx->cfg->instance, ctx->cfg->ping_timeout_ms, d);
     if (st != CC_OK) {
-        gw_reply_error(r, 503, "bus_unavailable", "cannot reach NATS");
+        gw_reply_error(r, 503, "bus_unavailable", "cannot reach NATS", NULL);
         free(d);
         return;
     }
@@ -69,13 +70,12 @@ static void reply_discovery(struct gw_ctx *ctx, struct gw_reply *r, bool readine
     free(d);
 }
 
-void gw_status_readyz(struct gw_ctx *ctx, const char *method, const char *path, struct gw_reply *r)
+void gw_status_readyz(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
 {
     reply_discovery(ctx, r, true);
 }
 
-void gw_status_instances(struct gw_ctx *ctx, const char *method, const char *path,
-                         struct gw_reply *r)
+void gw_status_instances(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
 {
     reply_discovery(ctx, r, false);
 }

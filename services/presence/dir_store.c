@@ -217,8 +217,7 @@ static cc_status load_channels(struct dir_store *s, const char *id, Cc__DirReply
         c->max_wait_chat_s = atoi(PQgetvalue(r, i, 8));
         if (!PQgetisnull(r, i, 9)) {
             size_t n = 0;
-            unsigned char *bytes =
-                PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 9), &n);
+            unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 9), &n);
             if (bytes != NULL)
                 c->custom_info = cc__custom_info__unpack(NULL, n, bytes);
             PQfreemem(bytes);
@@ -437,8 +436,16 @@ static cc_status write_channel(struct dir_store *s, const Cc__Channel *c, bool c
         protobuf_c_message_pack(&c->custom_info->base, ci);
     }
     {
-        const char *v[10] = {c->id, c->name, c->type, to_group ? c->group_id : NULL,
-                             to_group ? NULL : c->staff_id, vm, b, d, ch, (const char *)ci};
+        const char *v[10] = {c->id,
+                             c->name,
+                             c->type,
+                             to_group ? c->group_id : NULL,
+                             to_group ? NULL : c->staff_id,
+                             vm,
+                             b,
+                             d,
+                             ch,
+                             (const char *)ci};
         int lengths[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, (int)ci_len};
         int formats[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
         PGresult *r = cc_pg_exec_once(
@@ -584,7 +591,8 @@ cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__D
 
     why->field = NULL;
     why->message[0] = '\0';
-    if (req->kind <= CC__DIR_KIND__DIR_KIND_UNSPECIFIED || req->kind > CC__DIR_KIND__DIR_KIND_NUMBER)
+    if (req->kind <= CC__DIR_KIND__DIR_KIND_UNSPECIFIED ||
+        req->kind > CC__DIR_KIND__DIR_KIND_NUMBER)
         return set_why(why, "kind", "unknown directory kind"), CC_ERR_INVALID;
     if (write && !check(req, req->op == CC__DIR_OP__DIR_OP_CREATE, why))
         return CC_ERR_INVALID;

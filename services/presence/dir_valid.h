@@ -21,7 +21,7 @@
 #define DIR_WAIT_MAX_S 3600
 
 struct dir_invalid {
-    const char *field;  /* e.g. "name", "member_ids[2]" is reported as "member_ids" */
+    const char *field; /* e.g. "name", "member_ids[2]" is reported as "member_ids" */
     char message[160];
 };
 

@@ -41,8 +41,8 @@ static bool unhex(unsigned char *out, size_t n, const char *s, size_t slen)
 static bool derive(unsigned char key[KEY_LEN], const char *pw, const unsigned char *salt,
                    int iterations)
 {
-    return PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, SALT_LEN, iterations, EVP_sha256(),
-                             KEY_LEN, key) == 1;
+    return PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, SALT_LEN, iterations, EVP_sha256(), KEY_LEN,
+                             key) == 1;
 }
 
 cc_status password_hash(char out[PASSWORD_HASH_MAX], const char *pw, int iterations)

@@ -4,10 +4,13 @@
  *   ccctl status [--json]   every service instance seen over NATS; exits 1
  *                           when a service has no ready instance
  *   ccctl ping SERVICE      the instances of one service
+ *   ccctl apply FILE.json   load a directory (groups, staff, channels,
+ *                           numbers); idempotent
  *
  * Reads the same environment as the services (CC_NATS_URL, ...); the start-up
  * retry budget defaults to 3 s here instead of 30 s.
  */
+#include "apply.h"
 #include "cc_discover.h"
 #include "cc_log.h"
 #include "cc_service.h"
@@ -22,6 +25,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: ccctl status [--json]\n"
                "       ccctl ping SERVICE\n"
+               "       ccctl apply FILE.json\n"
                "environment: CC_NATS_URL (default nats://127.0.0.1:4222), CC_PING_TIMEOUT_MS\n");
 }
 
@@ -83,7 +87,7 @@ int main(int argc, char **argv)
     struct cc_bus *bus = NULL;
     struct cc_discovery *d = NULL;
     char err[512];
-    const char *only = NULL;
+    const char *only = NULL, *apply = NULL;
     bool json = false;
     int rc = 1;
 
@@ -106,6 +110,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "ccctl: unknown service \"%s\"\n", only);
             return 2;
         }
+    } else if (strcmp(argv[1], "apply") == 0 && argc == 3) {
+        apply = argv[2];
     } else {
         usage(stderr);
         return 2;
@@ -124,6 +130,10 @@ int main(int argc, char **argv)
     }
     if (cc_bus_connect(&bus, &cfg, err, sizeof(err)) != CC_OK) {
         fprintf(stderr, "ccctl: %s\n", err);
+        goto out;
+    }
+    if (apply != NULL) {
+        rc = ccctl_apply(bus, cfg.request_timeout_ms * 5, apply);
         goto out;
     }
     d = malloc(sizeof(*d));
