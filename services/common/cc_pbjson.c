@@ -236,7 +236,8 @@ static cc_status build(const ProtobufCMessageDescriptor *d, const json_t *j, con
         const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, key);
         void *p;
 
-        snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", key);
+        /* an empty key is still named, so the error always points somewhere */
+        snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", key[0] ? key : "\"\"");
         if (f == NULL || (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
             return fail(e, sub, "is not a known field");
         if (json_is_null(v))

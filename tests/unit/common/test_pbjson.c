@@ -75,6 +75,7 @@ static void test_errors_name_the_field(void **state)
 {
     (void)state;
     parse(&cc__group__descriptor, "{\"nme\":\"x\"}", CC_ERR_INVALID, "nme");
+    parse(&cc__group__descriptor, "{\"\":\"x\"}", CC_ERR_INVALID, "\"\""); /* found by fuzzing */
     parse(&cc__group__descriptor, "{\"name\":5}", CC_ERR_INVALID, "name");
     parse(&cc__group__descriptor, "{\"member_ids\":\"a\"}", CC_ERR_INVALID, "member_ids");
     parse(&cc__group__descriptor, "{\"member_ids\":[\"a\",7]}", CC_ERR_INVALID, "member_ids[1]");
