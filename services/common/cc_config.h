@@ -30,6 +30,8 @@ struct cc_config {
     char media_addr[64];         /* CC_MEDIA_ADDR: address media binds and advertises */
     int media_port_min;          /* CC_MEDIA_PORT_MIN */
     int media_port_max;          /* CC_MEDIA_PORT_MAX */
+    int heartbeat_timeout_s;     /* CC_HEARTBEAT_TIMEOUT_S: no heartbeat this long = offline */
+    int session_ttl_s;           /* CC_SESSION_TTL_S: staff login lifetime */
 };
 
 /* Reads the environment into cfg for the named service. On an invalid value

@@ -1,5 +1,6 @@
-/* auth: who is calling. Today the admin credential (CC_ADMIN_TOKEN); staff
- * and visitor tokens join with login. */
+/* auth: who is calling: the admin credential (CC_ADMIN_TOKEN) or a staff
+ * member's login token (checked by presence). Visitor tokens join with
+ * enquiries. */
 #ifndef GW_AUTH_H
 #define GW_AUTH_H
 #include <stdbool.h>
@@ -7,5 +8,16 @@
 
 /* True when req carries the admin token; otherwise fills r with a 401. */
 bool gw_auth_admin(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+
+struct gw_staff {
+    char id[80];
+    char role[16];
+};
+
+/* True when req carries a live staff token (asks presence); fills who.
+ * Otherwise fills r: 401 for a missing/unknown/expired token, 503 when
+ * presence does not answer. */
+bool gw_auth_staff(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r,
+                   struct gw_staff *who);
 
 #endif

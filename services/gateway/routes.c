@@ -5,6 +5,7 @@
  */
 #include "routes.h"
 #include "directory.h"
+#include "staff.h"
 #include "static.h"
 #include "status.h"
 
@@ -22,6 +23,11 @@ static const struct route routes[] = {
     {"GET", "/healthz", gw_status_healthz},
     {"GET", "/readyz", gw_status_readyz},
     {"GET", "/api/v1/status", gw_status_instances},
+    {"POST", "/api/v1/login", gw_staff_login},
+    {"POST", "/api/v1/logout", gw_staff_logout},
+    {"GET", "/api/v1/me", gw_staff_me},
+    {"PUT", "/api/v1/me/status", gw_staff_status},
+    {"POST", "/api/v1/me/heartbeat", gw_staff_heartbeat},
     {"GET POST", "/api/v1/groups", gw_directory_collection},
     {"GET PUT DELETE", "/api/v1/groups/{id}", gw_directory_item},
     {"GET POST", "/api/v1/staff", gw_directory_collection},

@@ -8,12 +8,14 @@
 #include "cc_service.h"
 #include "dir_service.h"
 #include "dir_store.h"
+#include "staff.h"
 
 #include <stdio.h>
 
 struct presence {
     struct cc_redis *redis;
     struct dir_store *dir;
+    struct staff *staff;
 };
 
 static bool presence_ready(void *arg, char *detail, size_t len)
@@ -48,7 +50,13 @@ int main(void)
         rc = st == CC_ERR_UNAVAILABLE ? CC_EXIT_UNAVAILABLE : CC_EXIT_FAIL;
         goto out;
     }
-    if (dir_service_start(svc.bus, p.dir) != CC_OK ||
+    st = staff_start(&p.staff, svc.bus, p.redis, p.dir, &svc.cfg, err, sizeof(err));
+    if (st != CC_OK) {
+        cc_log(CC_LOG_ERROR, "presence not available, not starting", "error", err, NULL);
+        rc = CC_EXIT_FAIL;
+        goto out;
+    }
+    if (dir_service_start(svc.bus, p.dir) != CC_OK || staff_serve(p.staff) != CC_OK ||
         cc_service_serve_ping(&svc, presence_ready, &p) != CC_OK) {
         cc_log(CC_LOG_ERROR, "cannot subscribe", NULL);
         rc = CC_EXIT_FAIL;
@@ -56,7 +64,9 @@ int main(void)
     }
     cc_service_wait(&svc);
 out:
-    cc_service_stop(&svc); /* handlers finish before the store goes */
+    staff_stop(p.staff);   /* the sweeper publishes through the bus */
+    cc_service_stop(&svc); /* handlers finish before what they use goes */
+    staff_free(p.staff);
     dir_store_close(p.dir);
     cc_redis_free(p.redis);
     return rc;

@@ -1,0 +1,169 @@
+/* staff: login and the staff member's presence over HTTP. See staff.h. */
+#include "staff.h"
+#include "auth.h"
+#include "cc_pbjson.h"
+#include "presence.pb-c.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void reply_message(struct gw_reply *r, int status, const ProtobufCMessage *m)
+{
+    json_t *j = cc_pbjson_from_message(m);
+    char *text;
+
+    json_object_del(j, "error");
+    text = json_dumps(j, JSON_COMPACT);
+    gw_reply_json(r, status, text != NULL ? text : "{}");
+    free(text);
+    json_decref(j);
+}
+
+/* Parses the body as desc; on failure fills r with a 400 naming the field. */
+static ProtobufCMessage *parse(const ProtobufCMessageDescriptor *desc, const struct gw_request *req,
+                               struct gw_reply *r)
+{
+    json_error_t je;
+    json_t *j = json_loadb(req->body, req->len, JSON_REJECT_DUPLICATES, &je);
+    struct cc_pbjson_error e;
+    ProtobufCMessage *m = NULL;
+
+    if (j == NULL) {
+        gw_reply_error(r, 400, "invalid", "body is not valid JSON", "body");
+        return NULL;
+    }
+    if (cc_pbjson_to_message(desc, j, &m, &e) != CC_OK)
+        gw_reply_error(r, 400, "invalid", e.message, e.field);
+    json_decref(j);
+    return m;
+}
+
+/* Sends req on subject; the reply is a SetStatusReply -> presence JSON. */
+static void presence_call(struct gw_ctx *ctx, const char *subject, const ProtobufCMessage *req,
+                          struct gw_reply *r)
+{
+    ProtobufCMessage *out = NULL;
+    Cc__SetStatusReply *rep;
+
+    if (cc_bus_request(ctx->bus, subject, req, &cc__set_status_reply__descriptor,
+                       ctx->cfg->request_timeout_ms, &out) != CC_OK) {
+        gw_reply_error(r, 503, "unavailable", "presence did not answer, try again", NULL);
+        return;
+    }
+    rep = (Cc__SetStatusReply *)out;
+    if (rep->error != NULL && rep->error->code[0] != '\0')
+        gw_reply_error(r, strcmp(rep->error->code, "CC_ERR_INVALID") == 0 ? 400 : 503,
+                       strcmp(rep->error->code, "CC_ERR_INVALID") == 0 ? "invalid" : "unavailable",
+                       rep->error->message, NULL);
+    else if (rep->presence != NULL)
+        reply_message(r, 200, &rep->presence->base);
+    else
+        gw_reply_error(r, 503, "unavailable", "presence gave no answer", NULL);
+    protobuf_c_message_free_unpacked(out, NULL);
+}
+
+void gw_staff_login(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    Cc__LoginRequest *in = (Cc__LoginRequest *)parse(&cc__login_request__descriptor, req, r);
+    ProtobufCMessage *out = NULL;
+    Cc__LoginReply *rep;
+
+    if (in == NULL)
+        return;
+    if (in->email[0] == '\0' || in->password[0] == '\0') {
+        gw_reply_error(r, 400, "invalid", "email and password are required",
+                       in->email[0] == '\0' ? "email" : "password");
+        protobuf_c_message_free_unpacked(&in->base, NULL);
+        return;
+    }
+    if (cc_bus_request(ctx->bus, "cc.presence.login", &in->base, &cc__login_reply__descriptor,
+                       ctx->cfg->request_timeout_ms, &out) != CC_OK) {
+        gw_reply_error(r, 503, "unavailable", "presence did not answer, try again", NULL);
+    } else {
+        rep = (Cc__LoginReply *)out;
+        if (rep->error != NULL && rep->error->code[0] != '\0') {
+            if (strcmp(rep->error->code, "CC_ERR_DENIED") == 0)
+                gw_reply_error(r, 401, "unauthorized", rep->error->message, NULL);
+            else
+                gw_reply_error(r, 503, "unavailable", rep->error->message, NULL);
+        } else {
+            reply_message(r, 200, out);
+        }
+        protobuf_c_message_free_unpacked(out, NULL);
+    }
+    protobuf_c_message_free_unpacked(&in->base, NULL);
+}
+
+void gw_staff_logout(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    Cc__LogoutRequest lr = CC__LOGOUT_REQUEST__INIT;
+    ProtobufCMessage *out = NULL;
+    Cc__LogoutReply *rep;
+
+    if (req->bearer == NULL) {
+        gw_reply_error(r, 401, "unauthorized", "missing \"Authorization: Bearer <token>\"", NULL);
+        return;
+    }
+    lr.token = (char *)req->bearer;
+    if (cc_bus_request(ctx->bus, "cc.presence.logout", &lr.base, &cc__logout_reply__descriptor,
+                       ctx->cfg->request_timeout_ms, &out) != CC_OK) {
+        gw_reply_error(r, 503, "unavailable", "presence did not answer, try again", NULL);
+        return;
+    }
+    rep = (Cc__LogoutReply *)out;
+    if (rep->error != NULL && rep->error->code[0] != '\0')
+        gw_reply_error(r, strcmp(rep->error->code, "CC_ERR_DENIED") == 0 ? 401 : 503,
+                       strcmp(rep->error->code, "CC_ERR_DENIED") == 0 ? "unauthorized"
+                                                                      : "unavailable",
+                       rep->error->message, NULL);
+    else
+        r->status = 204;
+    protobuf_c_message_free_unpacked(out, NULL);
+}
+
+void gw_staff_me(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    struct gw_staff who;
+    Cc__GetPresenceRequest g = CC__GET_PRESENCE_REQUEST__INIT;
+
+    if (!gw_auth_staff(ctx, req, r, &who))
+        return;
+    g.staff_id = who.id;
+    presence_call(ctx, "cc.presence.get", &g.base, r);
+}
+
+void gw_staff_status(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    struct gw_staff who;
+    Cc__SetStatusRequest *in;
+
+    if (!gw_auth_staff(ctx, req, r, &who))
+        return;
+    in = (Cc__SetStatusRequest *)parse(&cc__set_status_request__descriptor, req, r);
+    if (in == NULL)
+        return;
+    if (in->status == CC__STAFF_STATUS__STAFF_STATUS_UNSPECIFIED) {
+        gw_reply_error(r, 400, "invalid", "status must be \"online\", \"busy\" or \"offline\"",
+                       "status");
+    } else if (in->staff_id[0] != '\0' && strcmp(in->staff_id, who.id) != 0) {
+        gw_reply_error(r, 403, "forbidden", "a staff member sets only their own status",
+                       "staff_id");
+    } else {
+        Cc__SetStatusRequest sr = *in;
+        sr.staff_id = who.id;
+        presence_call(ctx, "cc.presence.status", &sr.base, r);
+    }
+    protobuf_c_message_free_unpacked(&in->base, NULL);
+}
+
+void gw_staff_heartbeat(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    struct gw_staff who;
+    Cc__HeartbeatRequest h = CC__HEARTBEAT_REQUEST__INIT;
+
+    if (!gw_auth_staff(ctx, req, r, &who))
+        return;
+    h.staff_id = who.id;
+    presence_call(ctx, "cc.presence.heartbeat", &h.base, r);
+}

@@ -1,0 +1,19 @@
+/*
+ * staff: the staff member's own endpoints.
+ *
+ *   POST /api/v1/login         {email, password} -> {token, staff_id, role, expires_at_ms,
+ * presence} POST /api/v1/logout        (staff token) -> 204, status offline GET  /api/v1/me (staff
+ * token) -> presence PUT  /api/v1/me/status     {status: online|busy|offline} -> presence POST
+ * /api/v1/me/heartbeat  -> presence (the console's WebSocket does this too)
+ */
+#ifndef GW_STAFF_H
+#define GW_STAFF_H
+#include "http.h"
+
+void gw_staff_login(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+void gw_staff_logout(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+void gw_staff_me(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+void gw_staff_status(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+void gw_staff_heartbeat(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+
+#endif

@@ -1,0 +1,523 @@
+/* staff: sessions, status, heartbeats, sweep. See staff.h. */
+#include "staff.h"
+#include "cc_events.h"
+#include "cc_log.h"
+#include "cc_time.h"
+#include "password.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SWEEP_EVERY_MS 1000
+
+static const char *const status_lua =
+    "redis.call('HSET', KEYS[1], 'status', ARGV[2], 'changed_at_ms', ARGV[3])\n"
+    "if ARGV[4] == '1' or redis.call('HEXISTS', KEYS[1], 'last_seen_ms') == 0 then\n"
+    "  redis.call('HSET', KEYS[1], 'last_seen_ms', ARGV[3]) end\n"
+    "if ARGV[2] == 'offline' then redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "else redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'last_seen_ms'), ARGV[1]) end\n"
+    "return redis.call('HGETALL', KEYS[1])\n";
+
+static const char *const heartbeat_lua =
+    "local st = redis.call('HGET', KEYS[1], 'status')\n"
+    "if st == false or st == 'offline' then return redis.call('HGETALL', KEYS[1]) end\n"
+    "redis.call('HSET', KEYS[1], 'last_seen_ms', ARGV[2])\n"
+    "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])\n"
+    "return redis.call('HGETALL', KEYS[1])\n";
+
+static const char *const sweep_lua =
+    "local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])\n"
+    "for _, sid in ipairs(stale) do\n"
+    "  redis.call('HSET', 'cc:presence:' .. sid, 'status', 'offline', 'changed_at_ms', ARGV[1])\n"
+    "  redis.call('ZREM', KEYS[1], sid)\n"
+    "end\n"
+    "return stale\n";
+
+static const char *const session_lua =
+    "redis.call('HSET', KEYS[1], 'staff_id', ARGV[1], 'role', ARGV[2], 'created_ms', ARGV[3])\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[4])\n"
+    "return 1\n";
+
+struct staff {
+    struct cc_bus *bus;
+    struct cc_redis *redis;
+    struct dir_store *dir;
+    const struct cc_config *cfg;
+    int status_script, heartbeat_script, sweep_script, session_script;
+    pthread_t sweeper;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping; /* guarded by lock */
+};
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static const char *status_name(Cc__StaffStatus st)
+{
+    switch (st) {
+    case CC__STAFF_STATUS__STAFF_STATUS_ONLINE:
+        return "online";
+    case CC__STAFF_STATUS__STAFF_STATUS_BUSY:
+        return "busy";
+    default:
+        return "offline";
+    }
+}
+
+static Cc__StaffStatus status_of(const char *s)
+{
+    if (strcmp(s, "online") == 0)
+        return CC__STAFF_STATUS__STAFF_STATUS_ONLINE;
+    if (strcmp(s, "busy") == 0)
+        return CC__STAFF_STATUS__STAFF_STATUS_BUSY;
+    return CC__STAFF_STATUS__STAFF_STATUS_OFFLINE;
+}
+
+/* sha256(token) as hex: the session key never holds the token itself. */
+static void token_key(char out[96], const char *token)
+{
+    unsigned char md[32];
+    unsigned int n = 0;
+    char *p;
+
+    EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL);
+    p = out + sprintf(out, "cc:session:");
+    for (unsigned i = 0; i < n; i++)
+        p += sprintf(p, "%02x", md[i]);
+}
+
+/* Fills p (strings borrowed from rep) from an HGETALL reply. */
+static void presence_from(Cc__StaffPresence *p, Cc__StaffActivity *act, const char *sid,
+                          const redisReply *rep, int64_t now, int64_t stale_ms)
+{
+    int64_t followup_until = 0;
+    bool fresh;
+
+    cc__staff_presence__init(p);
+    cc__staff_activity__init(act);
+    p->staff_id = (char *)sid;
+    p->activity = act;
+    p->status = CC__STAFF_STATUS__STAFF_STATUS_OFFLINE;
+    for (size_t i = 0; rep != NULL && rep->type == REDIS_REPLY_ARRAY && i + 1 < rep->elements;
+         i += 2) {
+        const char *k = rep->element[i]->str, *v = rep->element[i + 1]->str;
+        if (k == NULL || v == NULL)
+            continue;
+        if (strcmp(k, "status") == 0)
+            p->status = status_of(v);
+        else if (strcmp(k, "changed_at_ms") == 0)
+            p->changed_at_ms = atoll(v);
+        else if (strcmp(k, "last_seen_ms") == 0)
+            p->last_seen_ms = atoll(v);
+        else if (strcmp(k, "call") == 0)
+            act->handling_call = strcmp(v, "1") == 0;
+        else if (strcmp(k, "followup_until_ms") == 0)
+            followup_until = atoll(v);
+        else if (strcmp(k, "outbound") == 0)
+            act->outbound_call = strcmp(v, "1") == 0;
+        else if (strcmp(k, "chats") == 0)
+            act->chats = atoi(v);
+    }
+    act->following_up_call = followup_until > now;
+    fresh = now - p->last_seen_ms <= stale_ms;
+    p->chat_available = p->status == CC__STAFF_STATUS__STAFF_STATUS_ONLINE && fresh;
+    p->call_available = p->chat_available && !act->handling_call && !act->following_up_call;
+}
+
+static void publish_change(struct staff *s, Cc__StaffPresence *p, const char *reason)
+{
+    Cc__Event ev = CC__EVENT__INIT;
+    char id[37];
+
+    ev.type = "presence.changed";
+    ev.body_case = CC__EVENT__BODY_PRESENCE;
+    ev.presence = p;
+    ev.staff_id = p->staff_id;
+    ev.reason = (char *)reason;
+    if (cc_events_publish(s->bus, s->cfg, &ev, id) != CC_OK)
+        cc_log(CC_LOG_WARN, "presence event not published", "staff_id", p->staff_id, NULL);
+}
+
+/* Runs a presence script (status or heartbeat) for sid; NULL when Redis is down. */
+static redisReply *presence_script(struct staff *s, int script, const char *sid,
+                                   const char *const *extra, int nextra)
+{
+    char key[128];
+    const char *argv[8] = {key, "cc:presence:live", sid};
+
+    snprintf(key, sizeof(key), "cc:presence:%s", sid);
+    for (int i = 0; i < nextra; i++)
+        argv[3 + i] = extra[i];
+    return cc_redis_script_call(s->redis, script, 2, 3 + nextra, argv, NULL);
+}
+
+static cc_status set_status(struct staff *s, const char *sid, Cc__StaffStatus st, bool seen_now,
+                            const char *reason, Cc__SetStatusReply *out, Cc__StaffPresence *p,
+                            Cc__StaffActivity *act, redisReply **keep)
+{
+    char now[24];
+    const char *extra[3] = {status_name(st), now, seen_now ? "1" : "0"};
+    int64_t t = cc_wall_ms();
+    redisReply *rep;
+
+    snprintf(now, sizeof(now), "%lld", (long long)t);
+    rep = presence_script(s, s->status_script, sid, extra, 3);
+    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(rep);
+        return CC_ERR_UNAVAILABLE;
+    }
+    presence_from(p, act, sid, rep, t, (int64_t)s->cfg->heartbeat_timeout_s * 1000);
+    out->presence = p;
+    publish_change(s, p, reason);
+    *keep = rep; /* p borrows from it */
+    return CC_OK;
+}
+
+static void error_reply(Cc__Error *e, cc_status st, const char *message)
+{
+    e->code = (char *)cc_status_str(st);
+    e->message = (char *)message;
+}
+
+/* ---- handlers ----------------------------------------------------------- */
+
+static void on_login(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                     void *arg)
+{
+    struct staff *s = arg;
+    Cc__LoginRequest *req = (Cc__LoginRequest *)pb;
+    Cc__LoginReply rep = CC__LOGIN_REPLY__INIT;
+    Cc__Error err = CC__ERROR__INIT;
+    Cc__SetStatusReply sr = CC__SET_STATUS_REPLY__INIT;
+    Cc__StaffPresence p;
+    Cc__StaffActivity act;
+    redisReply *keep = NULL;
+    char id[80], role[16], hash[PASSWORD_HASH_MAX], token[65], key[96];
+    unsigned char raw[32];
+    cc_status st = dir_store_credentials(s->dir, req->email, id, sizeof(id), role, sizeof(role),
+                                         hash, sizeof(hash));
+
+    /* the same answer for an unknown email and a wrong password */
+    if (st == CC_ERR_NOT_FOUND || (st == CC_OK && !password_verify(hash, req->password))) {
+        error_reply(&err, CC_ERR_DENIED, "wrong email or password");
+        goto reply;
+    }
+    if (st != CC_OK || RAND_bytes(raw, sizeof(raw)) != 1) {
+        error_reply(&err, CC_ERR_UNAVAILABLE, "login is not available, try again");
+        goto reply;
+    }
+    for (size_t i = 0; i < sizeof(raw); i++)
+        sprintf(token + 2 * i, "%02x", raw[i]);
+    token_key(key, token);
+    {
+        char now[24], ttl[24];
+        const char *argv[5] = {key, id, role, now, ttl};
+        redisReply *r;
+        snprintf(now, sizeof(now), "%lld", (long long)cc_wall_ms());
+        snprintf(ttl, sizeof(ttl), "%lld", (long long)s->cfg->session_ttl_s * 1000);
+        r = cc_redis_script_call(s->redis, s->session_script, 1, 5, argv, NULL);
+        st = r != NULL && r->type == REDIS_REPLY_INTEGER ? CC_OK : CC_ERR_UNAVAILABLE;
+        freeReplyObject(r);
+    }
+    if (st == CC_OK)
+        st = set_status(s, id, CC__STAFF_STATUS__STAFF_STATUS_ONLINE, true, "login", &sr, &p, &act,
+                        &keep);
+    if (st != CC_OK) {
+        error_reply(&err, CC_ERR_UNAVAILABLE, "login is not available, try again");
+        goto reply;
+    }
+    rep.token = token;
+    rep.staff_id = id;
+    rep.role = role;
+    rep.expires_at_ms = cc_wall_ms() + (int64_t)s->cfg->session_ttl_s * 1000;
+    rep.presence = &p;
+    cc_log(CC_LOG_INFO, "staff logged in", "staff_id", id, NULL);
+reply:
+    if (err.code != NULL && err.code[0] != '\0')
+        rep.error = &err;
+    cc_bus_reply(bus, m, &rep.base);
+    freeReplyObject(keep);
+}
+
+/* Looks the token up; fills id/role. CC_ERR_DENIED when unknown or expired. */
+static cc_status lookup(struct staff *s, const char *token, char *id, size_t idlen, char *role,
+                        size_t rolelen)
+{
+    char key[96];
+    const char *argv[4] = {"HMGET", key, "staff_id", "role"};
+    redisReply *r;
+    cc_status st = CC_ERR_DENIED;
+
+    if (token == NULL || strlen(token) != 64)
+        return CC_ERR_DENIED;
+    token_key(key, token);
+    r = cc_redis_command(s->redis, 4, argv, NULL);
+    if (r == NULL)
+        return CC_ERR_UNAVAILABLE;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->str != NULL &&
+        r->element[1]->str != NULL) {
+        snprintf(id, idlen, "%s", r->element[0]->str);
+        snprintf(role, rolelen, "%s", r->element[1]->str);
+        st = CC_OK;
+    }
+    freeReplyObject(r);
+    return st;
+}
+
+static void on_auth(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb, void *arg)
+{
+    Cc__AuthRequest *req = (Cc__AuthRequest *)pb;
+    Cc__AuthReply rep = CC__AUTH_REPLY__INIT;
+    Cc__Error err = CC__ERROR__INIT;
+    char id[80], role[16];
+    cc_status st = lookup(arg, req->token, id, sizeof(id), role, sizeof(role));
+
+    if (st == CC_OK) {
+        rep.staff_id = id;
+        rep.role = role;
+    } else {
+        error_reply(&err, st, st == CC_ERR_DENIED ? "invalid or expired token" : "try again");
+        rep.error = &err;
+    }
+    cc_bus_reply(bus, m, &rep.base);
+}
+
+static void on_logout(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                      void *arg)
+{
+    struct staff *s = arg;
+    Cc__LogoutRequest *req = (Cc__LogoutRequest *)pb;
+    Cc__LogoutReply rep = CC__LOGOUT_REPLY__INIT;
+    Cc__Error err = CC__ERROR__INIT;
+    Cc__SetStatusReply sr = CC__SET_STATUS_REPLY__INIT;
+    Cc__StaffPresence p;
+    Cc__StaffActivity act;
+    redisReply *keep = NULL;
+    char id[80], role[16], key[96];
+    cc_status st = lookup(s, req->token, id, sizeof(id), role, sizeof(role));
+
+    if (st == CC_OK) {
+        const char *argv[2] = {"DEL", key};
+        token_key(key, req->token);
+        freeReplyObject(cc_redis_command(s->redis, 2, argv, NULL));
+        st = set_status(s, id, CC__STAFF_STATUS__STAFF_STATUS_OFFLINE, false, "logout", &sr, &p,
+                        &act, &keep);
+    }
+    if (st != CC_OK) {
+        error_reply(&err, st, st == CC_ERR_DENIED ? "invalid or expired token" : "try again");
+        rep.error = &err;
+    }
+    cc_bus_reply(bus, m, &rep.base);
+    freeReplyObject(keep);
+}
+
+static void on_status(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                      void *arg)
+{
+    Cc__SetStatusRequest *req = (Cc__SetStatusRequest *)pb;
+    Cc__SetStatusReply rep = CC__SET_STATUS_REPLY__INIT;
+    Cc__Error err = CC__ERROR__INIT;
+    Cc__StaffPresence p;
+    Cc__StaffActivity act;
+    redisReply *keep = NULL;
+    cc_status st = CC_ERR_INVALID;
+
+    if (req->staff_id[0] == '\0' || req->status == CC__STAFF_STATUS__STAFF_STATUS_UNSPECIFIED) {
+        error_reply(&err, st, "staff_id and status are required");
+    } else {
+        /* a manual change also proves the console is alive */
+        st = set_status(arg, req->staff_id, req->status, true, "status", &rep, &p, &act, &keep);
+        if (st != CC_OK)
+            error_reply(&err, st, "try again");
+    }
+    if (st != CC_OK)
+        rep.error = &err;
+    cc_bus_reply(bus, m, &rep.base);
+    freeReplyObject(keep);
+}
+
+static void reply_presence(struct staff *s, const struct cc_bus_msg *m, const char *sid,
+                           redisReply *r)
+{
+    Cc__SetStatusReply rep = CC__SET_STATUS_REPLY__INIT;
+    Cc__Error err = CC__ERROR__INIT;
+    Cc__StaffPresence p;
+    Cc__StaffActivity act;
+
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+        error_reply(&err, CC_ERR_UNAVAILABLE, "try again");
+        rep.error = &err;
+    } else {
+        presence_from(&p, &act, sid, r, cc_wall_ms(), (int64_t)s->cfg->heartbeat_timeout_s * 1000);
+        rep.presence = &p;
+    }
+    cc_bus_reply(s->bus, m, &rep.base);
+}
+
+static void on_heartbeat(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                         void *arg)
+{
+    struct staff *s = arg;
+    Cc__HeartbeatRequest *req = (Cc__HeartbeatRequest *)pb;
+    char now[24];
+    const char *extra[1] = {now};
+    redisReply *r;
+    (void)bus;
+
+    snprintf(now, sizeof(now), "%lld", (long long)cc_wall_ms());
+    r = presence_script(s, s->heartbeat_script, req->staff_id, extra, 1);
+    reply_presence(s, m, req->staff_id, r);
+    freeReplyObject(r);
+}
+
+static void on_get(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb, void *arg)
+{
+    struct staff *s = arg;
+    Cc__GetPresenceRequest *req = (Cc__GetPresenceRequest *)pb;
+    char key[128];
+    const char *argv[2] = {"HGETALL", key};
+    redisReply *r;
+    (void)bus;
+
+    snprintf(key, sizeof(key), "cc:presence:%s", req->staff_id);
+    r = cc_redis_command(s->redis, 2, argv, NULL);
+    reply_presence(s, m, req->staff_id, r);
+    freeReplyObject(r);
+}
+
+/* ---- sweep ---------------------------------------------------------------- */
+
+static void sweep_once(struct staff *s)
+{
+    char now[24], cutoff[24];
+    const char *argv[3] = {"cc:presence:live", now, cutoff};
+    int64_t t = cc_wall_ms();
+    redisReply *r;
+
+    snprintf(now, sizeof(now), "%lld", (long long)t);
+    snprintf(cutoff, sizeof(cutoff), "%lld",
+             (long long)(t - (int64_t)s->cfg->heartbeat_timeout_s * 1000));
+    r = cc_redis_script_call(s->redis, s->sweep_script, 1, 3, argv, NULL);
+    for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        Cc__StaffPresence p;
+        Cc__StaffActivity act;
+        cc__staff_presence__init(&p);
+        cc__staff_activity__init(&act);
+        p.staff_id = r->element[i]->str;
+        p.status = CC__STAFF_STATUS__STAFF_STATUS_OFFLINE;
+        p.changed_at_ms = t;
+        p.activity = &act;
+        cc_log(CC_LOG_INFO, "no heartbeat: staff now offline", "staff_id", p.staff_id, NULL);
+        publish_change(s, &p, "heartbeat_lost");
+    }
+    freeReplyObject(r);
+}
+
+static void *sweeper(void *arg)
+{
+    struct staff *s = arg;
+
+    pthread_mutex_lock(&s->lock);
+    while (!s->stopping) {
+        struct timespec until;
+        pthread_mutex_unlock(&s->lock);
+        sweep_once(s);
+        pthread_mutex_lock(&s->lock);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)SWEEP_EVERY_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        while (!s->stopping && pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+/* ---- life cycle -------------------------------------------------------------- */
+
+cc_status staff_start(struct staff **sp, struct cc_bus *bus, struct cc_redis *redis,
+                      struct dir_store *dir, const struct cc_config *cfg, char *err, size_t errlen)
+{
+    struct staff *s = calloc(1, sizeof(*s));
+    cc_status st;
+
+    *sp = NULL;
+    if (s == NULL)
+        return CC_ERR_NOMEM;
+    s->bus = bus;
+    s->redis = redis;
+    s->dir = dir;
+    s->cfg = cfg;
+    st = cc_redis_script_add(redis, status_lua, &s->status_script, err, errlen);
+    if (st == CC_OK)
+        st = cc_redis_script_add(redis, heartbeat_lua, &s->heartbeat_script, err, errlen);
+    if (st == CC_OK)
+        st = cc_redis_script_add(redis, sweep_lua, &s->sweep_script, err, errlen);
+    if (st == CC_OK)
+        st = cc_redis_script_add(redis, session_lua, &s->session_script, err, errlen);
+    if (st == CC_OK)
+        st = cc_events_ensure(bus, err, errlen);
+    if (st != CC_OK) {
+        free(s);
+        return st;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    if (pthread_create(&s->sweeper, NULL, sweeper, s) != 0) {
+        pthread_cond_destroy(&s->wake);
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+        return CC_ERR_IO;
+    }
+    *sp = s;
+    return CC_OK;
+}
+
+cc_status staff_serve(struct staff *s)
+{
+    static const struct {
+        const char *subject;
+        const ProtobufCMessageDescriptor *desc;
+        cc_bus_pb_fn fn;
+    } subs[] = {
+        {"cc.presence.login", &cc__login_request__descriptor, on_login},
+        {"cc.presence.auth", &cc__auth_request__descriptor, on_auth},
+        {"cc.presence.logout", &cc__logout_request__descriptor, on_logout},
+        {"cc.presence.status", &cc__set_status_request__descriptor, on_status},
+        {"cc.presence.heartbeat", &cc__heartbeat_request__descriptor, on_heartbeat},
+        {"cc.presence.get", &cc__get_presence_request__descriptor, on_get},
+    };
+    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+        cc_status st =
+            cc_bus_subscribe_pb(s->bus, subs[i].subject, "presence", subs[i].desc, subs[i].fn, s);
+        if (st != CC_OK)
+            return st;
+    }
+    return CC_OK;
+}
+
+void staff_stop(struct staff *s)
+{
+    if (s == NULL || s->stopping)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->sweeper, NULL);
+}
+
+void staff_free(struct staff *s)
+{
+    if (s == NULL)
+        return;
+    staff_stop(s);
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}

@@ -1,0 +1,40 @@
+/*
+ * staff: sessions (login, logout, token check), status (online, busy,
+ * offline), heartbeats and the sweep that takes a staff member whose
+ * console went quiet offline. Every state change is one Lua step in Redis
+ * and is published as a presence.changed event.
+ *
+ *   cc:session:<sha256(token)>  hash {staff_id, role, created_ms}, expires
+ *                               after CC_SESSION_TTL_S
+ *   cc:presence:<sid>           hash {status, changed_at_ms, last_seen_ms,
+ *                               call, followup_until_ms, outbound, chats}
+ *   cc:presence:live            zset sid -> last_seen_ms of everyone not
+ *                               offline (what the sweep looks at)
+ *
+ * Availability (R7): chat when online with a fresh heartbeat; call when
+ * that and not on a call and not following one up (outbound calls and chats
+ * do not block a call).
+ */
+#ifndef STAFF_H
+#define STAFF_H
+#include "cc_bus.h"
+#include "cc_config.h"
+#include "cc_redis.h"
+#include "dir_store.h"
+#include "presence.pb-c.h"
+
+struct staff;
+
+/* All borrowed until staff_stop. Registers the scripts and starts the sweep
+ * thread (every 1 s; any replica may sweep, the script makes it exactly-once). */
+cc_status staff_start(struct staff **sp, struct cc_bus *bus, struct cc_redis *redis,
+                      struct dir_store *dir, const struct cc_config *cfg, char *err, size_t errlen);
+/* Subscribes cc.presence.{login,auth,logout,status,heartbeat,get}. */
+cc_status staff_serve(struct staff *s);
+/* Stops the sweep thread (it publishes through the bus: call before the bus
+ * is drained). Handlers may still run until the bus is drained. */
+void staff_stop(struct staff *s);
+/* Frees; after the bus is drained. Accepts NULL. */
+void staff_free(struct staff *s);
+
+#endif
