@@ -32,7 +32,7 @@ LIBS_calllog  :=
 LIBS_presence := -lcrypto
 LIBS_ccctl    := -ljansson
 LIBS_ingress  :=
-LIBS_queue    :=
+LIBS_queue    := -lcrypto
 
 LIBS_media    :=
 LIBS_common   := -ljansson

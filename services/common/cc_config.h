@@ -32,6 +32,8 @@ struct cc_config {
     int media_port_max;          /* CC_MEDIA_PORT_MAX */
     int heartbeat_timeout_s;     /* CC_HEARTBEAT_TIMEOUT_S: no heartbeat this long = offline */
     int session_ttl_s;           /* CC_SESSION_TTL_S: staff login lifetime */
+    int followup_s;              /* CC_FOLLOWUP_S: after-call work limit, 0 = none */
+    int enquiry_ttl_s;           /* CC_ENQUIRY_TTL_S: live enquiry kept in Redis this long */
 };
 
 /* Reads the environment into cfg for the named service. On an invalid value

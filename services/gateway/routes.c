@@ -1,10 +1,11 @@
 /*
- * routes: the route table. A pattern ending in "/{id}" matches one more
- * non-empty path segment, handed to the handler as req->param. Exact API
- * paths are tried first, then static files under /.
+ * routes: the route table. A "{id}" segment of a pattern matches one
+ * non-empty path segment, handed to the handler as req->param. API paths
+ * are tried first, then static files under /.
  */
 #include "routes.h"
 #include "directory.h"
+#include "enquiries.h"
 #include "staff.h"
 #include "static.h"
 #include "status.h"
@@ -28,6 +29,11 @@ static const struct route routes[] = {
     {"GET", "/api/v1/me", gw_staff_me},
     {"PUT", "/api/v1/me/status", gw_staff_status},
     {"POST", "/api/v1/me/heartbeat", gw_staff_heartbeat},
+    {"POST", "/api/v1/enquiries", gw_enquiries_create},
+    {"GET", "/api/v1/pending", gw_enquiries_pending},
+    {"GET", "/api/v1/enquiries/{id}", gw_enquiries_get},
+    {"POST", "/api/v1/enquiries/{id}/answer", gw_enquiries_answer},
+    {"POST", "/api/v1/enquiries/{id}/end", gw_enquiries_end},
     {"GET POST", "/api/v1/groups", gw_directory_collection},
     {"GET PUT DELETE", "/api/v1/groups/{id}", gw_directory_item},
     {"GET POST", "/api/v1/staff", gw_directory_collection},
@@ -38,24 +44,32 @@ static const struct route routes[] = {
     {"GET PUT DELETE", "/api/v1/numbers/{id}", gw_directory_item},
 };
 
-/* True when path matches pattern; the {id} segment is copied into param. */
+/* True when path matches pattern segment by segment; a "{id}" segment
+ * matches any non-empty segment, which is copied into param. */
 static bool match(const char *pattern, const char *path, char *param, size_t len)
 {
-    const char *brace = strstr(pattern, "/{");
-    size_t prefix;
-    const char *seg;
+    const char *p = pattern, *q = path;
 
     param[0] = '\0';
-    if (brace == NULL)
-        return strcmp(pattern, path) == 0;
-    prefix = (size_t)(brace - pattern) + 1; /* through the '/' */
-    if (strncmp(pattern, path, prefix) != 0)
-        return false;
-    seg = path + prefix;
-    if (*seg == '\0' || strchr(seg, '/') != NULL || strlen(seg) >= len)
-        return false;
-    memcpy(param, seg, strlen(seg) + 1);
-    return true;
+    while (*p != '\0' && *q != '\0') {
+        const char *pe = strchr(p, '/') != NULL ? strchr(p, '/') : p + strlen(p);
+        const char *qe = strchr(q, '/') != NULL ? strchr(q, '/') : q + strlen(q);
+        size_t pn = (size_t)(pe - p), qn = (size_t)(qe - q);
+
+        if (pn == 4 && memcmp(p, "{id}", 4) == 0) {
+            if (qn == 0 || qn >= len)
+                return false;
+            memcpy(param, q, qn);
+            param[qn] = '\0';
+        } else if (pn != qn || memcmp(p, q, pn) != 0) {
+            return false;
+        }
+        p = *pe == '/' ? pe + 1 : pe;
+        q = *qe == '/' ? qe + 1 : qe;
+        if ((*pe == '/') != (*qe == '/'))
+            return false;
+    }
+    return *p == '\0' && *q == '\0';
 }
 
 static bool allows(const char *methods, const char *method)

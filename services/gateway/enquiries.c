@@ -1,0 +1,171 @@
+/* enquiries: JSON edge of cc.queue.*. See enquiries.h. */
+#include "enquiries.h"
+#include "auth.h"
+#include "cc_pbjson.h"
+#include "enquiry.pb-c.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void reply_value(struct gw_reply *r, int status, json_t *j)
+{
+    char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+    gw_reply_json(r, status, text != NULL ? text : "{}");
+    free(text);
+    json_decref(j);
+}
+
+/* Maps a queue Error to HTTP; true when there was one. */
+static bool reply_error(struct gw_reply *r, const Cc__Error *e)
+{
+    static const struct {
+        const char *code;
+        int status;
+        const char *name;
+    } map[] = {
+        {"CC_ERR_INVALID", 400, "invalid"},
+        {"CC_ERR_DENIED", 403, "forbidden"},
+        {"CC_ERR_NOT_FOUND", 404, "not_found"},
+        {"CC_ERR_CONFLICT", 409, "conflict"},
+    };
+    if (e == NULL || e->code == NULL || e->code[0] == '\0')
+        return false;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (strcmp(e->code, map[i].code) == 0) {
+            gw_reply_error(r, map[i].status, map[i].name, e->message, e->field);
+            return true;
+        }
+    }
+    gw_reply_error(r, 503, "unavailable", "the queue is not available, try again", NULL);
+    return true;
+}
+
+static bool call(struct gw_ctx *ctx, const char *subject, const ProtobufCMessage *req,
+                 const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out, struct gw_reply *r)
+{
+    if (cc_bus_request(ctx->bus, subject, req, desc, ctx->cfg->request_timeout_ms, out) != CC_OK) {
+        gw_reply_error(r, 503, "unavailable", "the queue did not answer, try again", NULL);
+        return false;
+    }
+    return true;
+}
+
+void gw_enquiries_create(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    json_error_t je;
+    json_t *j = json_loadb(req->body, req->len, JSON_REJECT_DUPLICATES, &je);
+    struct cc_pbjson_error e;
+    ProtobufCMessage *in = NULL, *out = NULL;
+
+    if (j == NULL) {
+        gw_reply_error(r, 400, "invalid", "body is not valid JSON", "body");
+        return;
+    }
+    if (cc_pbjson_to_message(&cc__create_enquiry_request__descriptor, j, &in, &e) != CC_OK) {
+        gw_reply_error(r, 400, "invalid", e.message, e.field);
+    } else if (((Cc__CreateEnquiryRequest *)in)->leg_id[0] != '\0') {
+        gw_reply_error(r, 400, "invalid", "leg_id is set by ingress, not by clients", "leg_id");
+    } else if (call(ctx, "cc.queue.create", in, &cc__create_enquiry_reply__descriptor, &out, r)) {
+        Cc__CreateEnquiryReply *rep = (Cc__CreateEnquiryReply *)out;
+        if (!reply_error(r, rep->error)) {
+            /* the visitor learns the outcome at once (R8.3), not who was offered it */
+            reply_value(r, 201,
+                        json_pack("{s:o,s:s}", "enquiry",
+                                  cc_pbjson_from_message(&rep->enquiry->base), "visitor_token",
+                                  rep->visitor_token));
+        }
+    }
+    protobuf_c_message_free_unpacked(out, NULL);
+    protobuf_c_message_free_unpacked(in, NULL);
+    json_decref(j);
+}
+
+void gw_enquiries_pending(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    struct gw_staff who;
+    Cc__PendingRequest p = CC__PENDING_REQUEST__INIT;
+    ProtobufCMessage *out = NULL;
+
+    if (!gw_auth_staff(ctx, req, r, &who))
+        return;
+    p.staff_id = who.id;
+    if (call(ctx, "cc.queue.pending", &p.base, &cc__pending_reply__descriptor, &out, r)) {
+        Cc__PendingReply *rep = (Cc__PendingReply *)out;
+        if (!reply_error(r, rep->error)) {
+            json_t *j = cc_pbjson_from_message(out);
+            json_object_del(j, "error");
+            reply_value(r, 200, json_pack("{s:O}", "pending", json_object_get(j, "items")));
+            json_decref(j);
+        }
+    }
+    protobuf_c_message_free_unpacked(out, NULL);
+}
+
+/* The actor of req: a visitor ("v-" token) or a staff member. */
+static bool actor_of(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r,
+                     Cc__EnquiryActor *a, struct gw_staff *who)
+{
+    cc__enquiry_actor__init(a);
+    if (req->bearer != NULL && strncmp(req->bearer, "v-", 2) == 0) {
+        a->visitor_token = (char *)req->bearer;
+        return true;
+    }
+    if (!gw_auth_staff(ctx, req, r, who))
+        return false;
+    a->staff_id = who->id;
+    return true;
+}
+
+static void enquiry_call(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r,
+                         const char *subject)
+{
+    Cc__EnquiryActor actor;
+    Cc__EnquiryRequest er = CC__ENQUIRY_REQUEST__INIT;
+    struct gw_staff who;
+    ProtobufCMessage *out = NULL;
+
+    if (!actor_of(ctx, req, r, &actor, &who))
+        return;
+    er.enquiry_id = (char *)req->param;
+    er.actor = &actor;
+    if (call(ctx, subject, &er.base, &cc__enquiry_reply__descriptor, &out, r)) {
+        Cc__EnquiryReply *rep = (Cc__EnquiryReply *)out;
+        if (!reply_error(r, rep->error)) {
+            json_t *j = cc_pbjson_from_message(out);
+            json_object_del(j, "error");
+            json_object_del(j, "offered_to");
+            reply_value(r, 200, j);
+        }
+    }
+    protobuf_c_message_free_unpacked(out, NULL);
+}
+
+void gw_enquiries_get(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    enquiry_call(ctx, req, r, "cc.queue.get");
+}
+
+void gw_enquiries_end(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    enquiry_call(ctx, req, r, "cc.queue.end");
+}
+
+void gw_enquiries_answer(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    struct gw_staff who;
+    Cc__AnswerRequest a = CC__ANSWER_REQUEST__INIT;
+    ProtobufCMessage *out = NULL;
+
+    if (!gw_auth_staff(ctx, req, r, &who))
+        return;
+    a.enquiry_id = (char *)req->param;
+    a.staff_id = who.id;
+    if (call(ctx, "cc.queue.answer", &a.base, &cc__answer_reply__descriptor, &out, r)) {
+        Cc__AnswerReply *rep = (Cc__AnswerReply *)out;
+        if (!reply_error(r, rep->error))
+            reply_value(r, 200,
+                        json_pack("{s:o}", "enquiry", cc_pbjson_from_message(&rep->enquiry->base)));
+    }
+    protobuf_c_message_free_unpacked(out, NULL);
+}

@@ -1,0 +1,24 @@
+/*
+ * enquiries: enquiries over HTTP, a JSON edge over the queue service.
+ *
+ *   POST /api/v1/enquiries              visitor, no token: {channel_id, kind: call|chat, caller}
+ *                                       -> 201 {enquiry, visitor_token}
+ *   GET  /api/v1/pending                staff: the pending enquiries panel
+ *   GET  /api/v1/enquiries/{id}         staff offered/answering it, or its visitor
+ *   POST /api/v1/enquiries/{id}/answer  staff: 200 the enquiry room; 409 when another won
+ *   POST /api/v1/enquiries/{id}/end     the answering staff member, or the visitor
+ *
+ * Bearer tokens starting "v-" are visitor tokens (scoped to one enquiry);
+ * others are staff tokens.
+ */
+#ifndef GW_ENQUIRIES_H
+#define GW_ENQUIRIES_H
+#include "http.h"
+
+void gw_enquiries_create(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+void gw_enquiries_pending(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+void gw_enquiries_get(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+void gw_enquiries_answer(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+void gw_enquiries_end(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+
+#endif

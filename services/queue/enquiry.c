@@ -1,0 +1,626 @@
+/* enquiry: handlers and deadline timer of the queue service. See enquiry.h. */
+#include "enquiry.h"
+#include "cc_events.h"
+#include "cc_id.h"
+#include "cc_log.h"
+#include "cc_time.h"
+#include "scripts.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TIMER_EVERY_MS 100
+#define EXPIRE_BATCH "100"
+#define CALLER_MAX 200
+
+enum { S_CREATE, S_ANSWER, S_EXPIRE, S_END, S_PENDING, S_COUNT };
+
+struct enquiries {
+    struct cc_bus *bus;
+    struct cc_redis *redis;
+    const struct cc_config *cfg;
+    int script[S_COUNT];
+    pthread_t timer;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping; /* guarded by lock */
+    bool started;
+};
+
+/* ---- conversions --------------------------------------------------------- */
+
+static Cc__EnquiryState state_of(const char *s)
+{
+    static const struct {
+        const char *name;
+        Cc__EnquiryState st;
+    } t[] = {
+        {"pending", CC__ENQUIRY_STATE__ENQUIRY_STATE_PENDING},
+        {"active", CC__ENQUIRY_STATE__ENQUIRY_STATE_ACTIVE},
+        {"missed", CC__ENQUIRY_STATE__ENQUIRY_STATE_MISSED},
+        {"blocked", CC__ENQUIRY_STATE__ENQUIRY_STATE_BLOCKED},
+        {"voicemail", CC__ENQUIRY_STATE__ENQUIRY_STATE_VOICEMAIL},
+        {"ended", CC__ENQUIRY_STATE__ENQUIRY_STATE_ENDED},
+        {"closed", CC__ENQUIRY_STATE__ENQUIRY_STATE_CLOSED},
+        {"cancelled", CC__ENQUIRY_STATE__ENQUIRY_STATE_CANCELLED},
+    };
+    for (size_t i = 0; s != NULL && i < sizeof(t) / sizeof(t[0]); i++)
+        if (strcmp(s, t[i].name) == 0)
+            return t[i].st;
+    return CC__ENQUIRY_STATE__ENQUIRY_STATE_UNSPECIFIED;
+}
+
+/* Fills e from the flat key/value list kv[0..n) (strings borrowed). */
+static void enquiry_from(Cc__Enquiry *e, redisReply **kv, size_t n)
+{
+    cc__enquiry__init(e);
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        const char *k = kv[i]->str;
+        char *v = kv[i + 1]->str;
+        if (k == NULL || v == NULL)
+            continue;
+        if (strcmp(k, "id") == 0)
+            e->id = v;
+        else if (strcmp(k, "kind") == 0)
+            e->kind = strcmp(v, "chat") == 0 ? CC__ENQUIRY_KIND__ENQUIRY_KIND_CHAT
+                                             : CC__ENQUIRY_KIND__ENQUIRY_KIND_CALL;
+        else if (strcmp(k, "mode") == 0)
+            e->mode = strcmp(v, "direct") == 0 ? CC__ROUTE_MODE__ROUTE_MODE_DIRECT
+                                               : CC__ROUTE_MODE__ROUTE_MODE_BROADCAST;
+        else if (strcmp(k, "state") == 0)
+            e->state = state_of(v);
+        else if (strcmp(k, "channel_id") == 0)
+            e->channel_id = v;
+        else if (strcmp(k, "group_id") == 0)
+            e->group_id = v;
+        else if (strcmp(k, "staff_id") == 0)
+            e->staff_id = v;
+        else if (strcmp(k, "caller") == 0)
+            e->caller = v;
+        else if (strcmp(k, "created_ms") == 0)
+            e->created_at_ms = atoll(v);
+        else if (strcmp(k, "deadline_ms") == 0)
+            e->deadline_ms = atoll(v);
+        else if (strcmp(k, "answered_by") == 0)
+            e->answered_by = v;
+        else if (strcmp(k, "answered_ms") == 0)
+            e->answered_at_ms = atoll(v);
+        else if (strcmp(k, "ended_ms") == 0)
+            e->ended_at_ms = atoll(v);
+        else if (strcmp(k, "end_reason") == 0)
+            e->end_reason = v;
+        else if (strcmp(k, "room_id") == 0)
+            e->room_id = v;
+    }
+}
+
+/* HGETALL of the enquiry; NULL when Redis is down. */
+static redisReply *load(struct enquiries *q, const char *id)
+{
+    char key[80];
+    const char *argv[2] = {"HGETALL", key};
+    snprintf(key, sizeof(key), "cc:enq:%s", id);
+    return cc_redis_command(q->redis, 2, argv, NULL);
+}
+
+static void publish(struct enquiries *q, const char *type, Cc__Enquiry *e, const char *staff_id,
+                    const char *reason)
+{
+    Cc__Event ev = CC__EVENT__INIT;
+    char id[CC_ID_LEN];
+
+    ev.type = (char *)type;
+    ev.body_case = CC__EVENT__BODY_ENQUIRY;
+    ev.enquiry = e;
+    ev.staff_id = (char *)(staff_id != NULL ? staff_id : "");
+    ev.reason = (char *)(reason != NULL ? reason : "");
+    if (cc_events_publish(q->bus, q->cfg, &ev, id) != CC_OK)
+        cc_log(CC_LOG_WARN, "enquiry event not published", "type", type, "enquiry_id", e->id, NULL);
+}
+
+/* Publishes type for the enquiry as it is now in Redis. */
+static void publish_current(struct enquiries *q, const char *type, const char *id,
+                            const char *staff_id, const char *reason)
+{
+    redisReply *h = load(q, id);
+    Cc__Enquiry e;
+
+    if (h == NULL || h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
+        freeReplyObject(h);
+        return;
+    }
+    enquiry_from(&e, h->element, h->elements);
+    publish(q, type, &e, staff_id, reason);
+    freeReplyObject(h);
+}
+
+static void sha256_hex(char out[65], const char *s)
+{
+    unsigned char md[32];
+    unsigned n = 0;
+    EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+static void set_error(Cc__Error *err, cc_status st, const char *message, const char *field)
+{
+    err->code = (char *)cc_status_str(st);
+    err->message = (char *)message;
+    err->field = (char *)(field != NULL ? field : "");
+}
+
+static bool valid_kind(Cc__EnquiryKind k)
+{
+    return k == CC__ENQUIRY_KIND__ENQUIRY_KIND_CALL || k == CC__ENQUIRY_KIND__ENQUIRY_KIND_CHAT;
+}
+
+static bool valid_ref(const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+              s[i] == '_'))
+            return false;
+    return true;
+}
+
+/* ---- create --------------------------------------------------------------- */
+
+static void on_create(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                      void *arg)
+{
+    struct enquiries *q = arg;
+    Cc__CreateEnquiryRequest *req = (Cc__CreateEnquiryRequest *)pb;
+    Cc__CreateEnquiryReply rep = CC__CREATE_ENQUIRY_REPLY__INIT;
+    Cc__Error err = CC__ERROR__INIT;
+    Cc__Enquiry e;
+    char id[CC_ID_LEN], token[67] = "v-", token_hash[65], now[24], cutoff[24], ttl[16];
+    unsigned char raw[32];
+    redisReply *r = NULL, *h = NULL;
+    int64_t t = cc_wall_ms();
+
+    if (!valid_ref(req->channel_id)) {
+        set_error(&err, CC_ERR_INVALID, "channel_id is required", "channel_id");
+        goto reply;
+    }
+    if (!valid_kind(req->kind)) {
+        set_error(&err, CC_ERR_INVALID, "kind must be \"call\" or \"chat\"", "kind");
+        goto reply;
+    }
+    if (strlen(req->caller) > CALLER_MAX) {
+        set_error(&err, CC_ERR_INVALID, "caller is longer than 200 bytes", "caller");
+        goto reply;
+    }
+    cc_id_new(id);
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        set_error(&err, CC_ERR_IO, "no randomness", NULL);
+        goto reply;
+    }
+    /* "v-" marks a visitor token, so the edge never mistakes it for staff */
+    for (size_t i = 0; i < sizeof(raw); i++)
+        sprintf(token + 2 + 2 * i, "%02x", raw[i]);
+    sha256_hex(token_hash, token);
+    snprintf(now, sizeof(now), "%lld", (long long)t);
+    snprintf(cutoff, sizeof(cutoff), "%lld",
+             (long long)(t - (int64_t)q->cfg->heartbeat_timeout_s * 1000));
+    snprintf(ttl, sizeof(ttl), "%d", q->cfg->enquiry_ttl_s);
+    {
+        const char *argv[8] = {id,
+                               req->kind == CC__ENQUIRY_KIND__ENQUIRY_KIND_CHAT ? "chat" : "call",
+                               req->channel_id,
+                               req->caller,
+                               now,
+                               cutoff,
+                               token_hash,
+                               ttl};
+        r = cc_redis_script_call(q->redis, q->script[S_CREATE], 0, 8, argv, NULL);
+    }
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
+        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        goto reply;
+    }
+    if (strcmp(r->element[0]->str, "no_channel") == 0) {
+        set_error(&err, CC_ERR_NOT_FOUND, "no such channel", "channel_id");
+        goto reply;
+    }
+    h = load(q, id);
+    if (h == NULL || h->type != REDIS_REPLY_ARRAY) {
+        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        goto reply;
+    }
+    enquiry_from(&e, h->element, h->elements);
+    rep.enquiry = &e;
+    rep.visitor_token = token;
+    rep.n_offered_to = r->elements - 3;
+    rep.offered_to = calloc(rep.n_offered_to + 1, sizeof(char *));
+    for (size_t i = 0; rep.offered_to != NULL && i < rep.n_offered_to; i++)
+        rep.offered_to[i] = r->element[3 + i]->str;
+    if (rep.offered_to == NULL)
+        rep.n_offered_to = 0;
+
+    publish(q, "enquiry.created", &e, NULL, NULL);
+    if (e.state == CC__ENQUIRY_STATE__ENQUIRY_STATE_PENDING) {
+        for (size_t i = 0; i < rep.n_offered_to; i++)
+            publish(q, "enquiry.offered", &e, rep.offered_to[i], NULL);
+    } else {
+        publish(q,
+                e.state == CC__ENQUIRY_STATE__ENQUIRY_STATE_VOICEMAIL ? "enquiry.voicemail"
+                                                                      : "enquiry.blocked",
+                &e, NULL, "no_staff_available");
+    }
+reply:
+    if (err.code != NULL && err.code[0] != '\0')
+        rep.error = &err;
+    cc_bus_reply(bus, m, &rep.base);
+    free(rep.offered_to);
+    freeReplyObject(h);
+    freeReplyObject(r);
+}
+
+/* ---- answer --------------------------------------------------------------- */
+
+static void on_answer(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                      void *arg)
+{
+    struct enquiries *q = arg;
+    Cc__AnswerRequest *req = (Cc__AnswerRequest *)pb;
+    Cc__AnswerReply rep = CC__ANSWER_REPLY__INIT;
+    Cc__Error err = CC__ERROR__INIT;
+    Cc__Enquiry e;
+    char room[CC_ID_LEN], now[24];
+    redisReply *r = NULL, *h = NULL;
+    const char *result;
+
+    if (!cc_id_valid(req->enquiry_id, strlen(req->enquiry_id)) || req->staff_id[0] == '\0') {
+        set_error(&err, CC_ERR_NOT_FOUND, "no such enquiry", NULL);
+        goto reply;
+    }
+    cc_id_new(room);
+    snprintf(now, sizeof(now), "%lld", (long long)cc_wall_ms());
+    {
+        const char *argv[4] = {req->enquiry_id, req->staff_id, now, room};
+        r = cc_redis_script_call(q->redis, q->script[S_ANSWER], 0, 4, argv, NULL);
+    }
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
+        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        goto reply;
+    }
+    result = r->element[0]->str;
+    if (strcmp(result, "not_found") == 0) {
+        set_error(&err, CC_ERR_NOT_FOUND, "no such enquiry", NULL);
+    } else if (strcmp(result, "not_offered") == 0) {
+        set_error(&err, CC_ERR_DENIED, "this enquiry was not offered to you", NULL);
+    } else if (strcmp(result, "taken") == 0) {
+        set_error(&err, CC_ERR_CONFLICT,
+                  r->elements > 1 && r->element[1]->str[0] != '\0'
+                      ? "answered by another staff member"
+                      : "the enquiry is no longer pending",
+                  NULL);
+    } else {
+        h = load(q, req->enquiry_id);
+        if (h != NULL && h->type == REDIS_REPLY_ARRAY) {
+            enquiry_from(&e, h->element, h->elements);
+            rep.enquiry = &e;
+            rep.won = true;
+            publish(q, "enquiry.answered", &e, req->staff_id, NULL);
+            for (size_t i = 1; i < r->elements; i++)
+                if (strcmp(r->element[i]->str, req->staff_id) != 0)
+                    publish(q, "enquiry.withdrawn", &e, r->element[i]->str, "answered_by_other");
+            cc_log(CC_LOG_INFO, "enquiry answered", "enquiry_id", e.id, "staff_id", req->staff_id,
+                   NULL);
+        }
+    }
+reply:
+    if (err.code != NULL && err.code[0] != '\0')
+        rep.error = &err;
+    cc_bus_reply(bus, m, &rep.base);
+    freeReplyObject(h);
+    freeReplyObject(r);
+}
+
+/* ---- pending panel ---------------------------------------------------------- */
+
+static void on_pending(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                       void *arg)
+{
+    struct enquiries *q = arg;
+    Cc__PendingRequest *req = (Cc__PendingRequest *)pb;
+    Cc__PendingReply rep = CC__PENDING_REPLY__INIT;
+    Cc__Error err = CC__ERROR__INIT;
+    const char *argv[1] = {req->staff_id};
+    redisReply *r = cc_redis_script_call(q->redis, q->script[S_PENDING], 0, 1, argv, NULL);
+    Cc__PendingItem *items = NULL, **ptrs = NULL;
+    Cc__Enquiry *enqs = NULL;
+    int64_t now = cc_wall_ms();
+    size_t n = 0;
+
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        rep.error = &err;
+        goto reply;
+    }
+    /* count the entries: each is a length then that many strings */
+    for (size_t i = 0; i < r->elements; i += 1 + (size_t)r->element[i]->integer)
+        n++;
+    items = calloc(n + 1, sizeof(*items));
+    ptrs = calloc(n + 1, sizeof(*ptrs));
+    enqs = calloc(n + 1, sizeof(*enqs));
+    if (items == NULL || ptrs == NULL || enqs == NULL) {
+        set_error(&err, CC_ERR_NOMEM, "out of memory", NULL);
+        rep.error = &err;
+        goto reply;
+    }
+    n = 0;
+    for (size_t i = 0; i < r->elements; i += 1 + (size_t)r->element[i]->integer) {
+        size_t len = (size_t)r->element[i]->integer;
+        Cc__PendingItem *it = &items[n];
+        cc__pending_item__init(it);
+        enquiry_from(&enqs[n], &r->element[i + 1], len);
+        it->enquiry = &enqs[n];
+        for (size_t k = 0; k + 1 < len; k += 2)
+            if (strcmp(r->element[i + 1 + k]->str, "channel_name") == 0)
+                it->channel_name = r->element[i + 2 + k]->str;
+        it->seconds_left = (int32_t)((enqs[n].deadline_ms - now + 999) / 1000);
+        if (it->seconds_left < 0)
+            it->seconds_left = 0;
+        ptrs[n++] = it;
+    }
+    rep.items = ptrs;
+    rep.n_items = n;
+reply:
+    cc_bus_reply(bus, m, &rep.base);
+    free(items);
+    free(ptrs);
+    free(enqs);
+    freeReplyObject(r);
+}
+
+/* ---- get / end ---------------------------------------------------------------- */
+
+/* May actor see (and act on) the enquiry held in h? */
+static bool allowed(struct enquiries *q, const Cc__EnquiryActor *a, const char *id, redisReply *h,
+                    const Cc__Enquiry *e)
+{
+    if (a == NULL)
+        return false;
+    if (a->visitor_token != NULL && a->visitor_token[0] != '\0') {
+        char want[65];
+        sha256_hex(want, a->visitor_token);
+        for (size_t i = 0; i + 1 < h->elements; i += 2)
+            if (strcmp(h->element[i]->str, "visitor") == 0)
+                return strcmp(h->element[i + 1]->str, want) == 0;
+        return false;
+    }
+    if (a->staff_id == NULL || a->staff_id[0] == '\0')
+        return false;
+    if (e->answered_by != NULL && strcmp(e->answered_by, a->staff_id) == 0)
+        return true;
+    {
+        char key[96];
+        const char *argv[3] = {"SISMEMBER", key, a->staff_id};
+        redisReply *r;
+        bool yes;
+        snprintf(key, sizeof(key), "cc:enq:%s:offered", id);
+        r = cc_redis_command(q->redis, 3, argv, NULL);
+        yes = r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+        freeReplyObject(r);
+        return yes;
+    }
+}
+
+static void on_get_or_end(struct enquiries *q, const struct cc_bus_msg *m, Cc__EnquiryRequest *req,
+                          bool end)
+{
+    Cc__EnquiryReply rep = CC__ENQUIRY_REPLY__INIT;
+    Cc__Error err = CC__ERROR__INIT;
+    Cc__Enquiry e;
+    redisReply *h = NULL, *r = NULL, *ch = NULL;
+
+    if (!cc_id_valid(req->enquiry_id, strlen(req->enquiry_id)) ||
+        (h = load(q, req->enquiry_id)) == NULL || h->type != REDIS_REPLY_ARRAY ||
+        h->elements == 0) {
+        set_error(&err,
+                  h == NULL && cc_id_valid(req->enquiry_id, strlen(req->enquiry_id))
+                      ? CC_ERR_UNAVAILABLE
+                      : CC_ERR_NOT_FOUND,
+                  "no such enquiry", NULL);
+        goto reply;
+    }
+    enquiry_from(&e, h->element, h->elements);
+    if (!allowed(q, req->actor, req->enquiry_id, h, &e)) {
+        set_error(&err, CC_ERR_DENIED, "this enquiry is not yours", NULL);
+        goto reply;
+    }
+    if (end) {
+        char now[24], follow[24], actor[96];
+        const char *argv[4] = {req->enquiry_id, actor, now, follow};
+        bool visitor = req->actor->visitor_token != NULL && req->actor->visitor_token[0] != '\0';
+        snprintf(actor, sizeof(actor), visitor ? "visitor" : "staff:%s", req->actor->staff_id);
+        snprintf(now, sizeof(now), "%lld", (long long)cc_wall_ms());
+        snprintf(follow, sizeof(follow), "%lld", (long long)q->cfg->followup_s * 1000);
+        r = cc_redis_script_call(q->redis, q->script[S_END], 0, 4, argv, NULL);
+        if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
+            set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+            goto reply;
+        }
+        if (strcmp(r->element[0]->str, "not_yours") == 0) {
+            set_error(&err, CC_ERR_DENIED, "only the staff member who answered ends it", NULL);
+            goto reply;
+        }
+        if (strcmp(r->element[0]->str, "already") == 0) {
+            set_error(&err, CC_ERR_CONFLICT, "the enquiry has already ended", NULL);
+            goto reply;
+        }
+        freeReplyObject(h);
+        h = load(q, req->enquiry_id);
+        if (h == NULL || h->type != REDIS_REPLY_ARRAY) {
+            set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+            goto reply;
+        }
+        enquiry_from(&e, h->element, h->elements);
+        publish(
+            q, strcmp(r->element[0]->str, "cancelled") == 0 ? "enquiry.cancelled" : "enquiry.ended",
+            &e, e.answered_by, e.end_reason);
+    }
+    rep.enquiry = &e;
+    {
+        char key[96];
+        const char *argv[5] = {"HMGET", key, "name", "custom_info", NULL};
+        snprintf(key, sizeof(key), "cc:dir:channel:%s", e.channel_id);
+        ch = cc_redis_command(q->redis, 4, argv, NULL);
+        if (ch != NULL && ch->type == REDIS_REPLY_ARRAY && ch->elements == 2) {
+            if (ch->element[0]->str != NULL)
+                rep.channel_name = ch->element[0]->str;
+            if (ch->element[1]->str != NULL && ch->element[1]->len > 0)
+                rep.custom_info = cc__custom_info__unpack(NULL, ch->element[1]->len,
+                                                          (const uint8_t *)ch->element[1]->str);
+        }
+    }
+reply:
+    if (err.code != NULL && err.code[0] != '\0')
+        rep.error = &err;
+    cc_bus_reply(q->bus, m, &rep.base);
+    if (rep.custom_info != NULL)
+        cc__custom_info__free_unpacked(rep.custom_info, NULL);
+    freeReplyObject(ch);
+    freeReplyObject(r);
+    freeReplyObject(h);
+}
+
+static void on_get(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb, void *arg)
+{
+    (void)bus;
+    on_get_or_end(arg, m, (Cc__EnquiryRequest *)pb, false);
+}
+
+static void on_end(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb, void *arg)
+{
+    (void)bus;
+    on_get_or_end(arg, m, (Cc__EnquiryRequest *)pb, true);
+}
+
+/* ---- deadlines ------------------------------------------------------------------ */
+
+static void expire_once(struct enquiries *q)
+{
+    char now[24];
+    const char *argv[2] = {now, EXPIRE_BATCH};
+    redisReply *r;
+
+    snprintf(now, sizeof(now), "%lld", (long long)cc_wall_ms());
+    r = cc_redis_script_call(q->redis, q->script[S_EXPIRE], 0, 2, argv, NULL);
+    for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+        const char *st = r->element[i + 1]->str;
+        char type[32];
+        snprintf(type, sizeof(type), "enquiry.%s", st);
+        cc_log(CC_LOG_INFO, "enquiry waited too long", "enquiry_id", r->element[i]->str, "state",
+               st, NULL);
+        publish_current(q, type, r->element[i]->str, NULL, "max_wait");
+    }
+    freeReplyObject(r);
+}
+
+static void *timer(void *arg)
+{
+    struct enquiries *q = arg;
+
+    pthread_mutex_lock(&q->lock);
+    while (!q->stopping) {
+        struct timespec until;
+        pthread_mutex_unlock(&q->lock);
+        expire_once(q);
+        pthread_mutex_lock(&q->lock);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)TIMER_EVERY_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        while (!q->stopping && pthread_cond_timedwait(&q->wake, &q->lock, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return NULL;
+}
+
+/* ---- life cycle -------------------------------------------------------------------- */
+
+cc_status enquiries_start(struct enquiries **ep, struct cc_bus *bus, struct cc_redis *redis,
+                          const struct cc_config *cfg, char *err, size_t errlen)
+{
+    const char *const lua[S_COUNT] = {queue_lua_create, queue_lua_answer, queue_lua_expire,
+                                      queue_lua_end, queue_lua_pending};
+    struct enquiries *q = calloc(1, sizeof(*q));
+    cc_status st = q != NULL ? CC_OK : CC_ERR_NOMEM;
+
+    *ep = NULL;
+    for (int i = 0; st == CC_OK && i < S_COUNT; i++)
+        st = cc_redis_script_add(redis, lua[i], &q->script[i], err, errlen);
+    if (st == CC_OK)
+        st = cc_events_ensure(bus, err, errlen);
+    if (st != CC_OK) {
+        free(q);
+        return st;
+    }
+    q->bus = bus;
+    q->redis = redis;
+    q->cfg = cfg;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->wake, NULL);
+    if (pthread_create(&q->timer, NULL, timer, q) != 0) {
+        enquiries_free(q);
+        return CC_ERR_IO;
+    }
+    q->started = true;
+    *ep = q;
+    return CC_OK;
+}
+
+cc_status enquiries_serve(struct enquiries *q)
+{
+    static const struct {
+        const char *subject;
+        const ProtobufCMessageDescriptor *desc;
+        cc_bus_pb_fn fn;
+    } subs[] = {
+        {"cc.queue.create", &cc__create_enquiry_request__descriptor, on_create},
+        {"cc.queue.answer", &cc__answer_request__descriptor, on_answer},
+        {"cc.queue.pending", &cc__pending_request__descriptor, on_pending},
+        {"cc.queue.get", &cc__enquiry_request__descriptor, on_get},
+        {"cc.queue.end", &cc__enquiry_request__descriptor, on_end},
+    };
+    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+        cc_status st =
+            cc_bus_subscribe_pb(q->bus, subs[i].subject, "queue", subs[i].desc, subs[i].fn, q);
+        if (st != CC_OK)
+            return st;
+    }
+    return CC_OK;
+}
+
+void enquiries_stop(struct enquiries *q)
+{
+    if (q == NULL || !q->started)
+        return;
+    pthread_mutex_lock(&q->lock);
+    q->stopping = true;
+    pthread_cond_signal(&q->wake);
+    pthread_mutex_unlock(&q->lock);
+    pthread_join(q->timer, NULL);
+    q->started = false;
+}
+
+void enquiries_free(struct enquiries *q)
+{
+    if (q == NULL)
+        return;
+    enquiries_stop(q);
+    pthread_cond_destroy(&q->wake);
+    pthread_mutex_destroy(&q->lock);
+    free(q);
+}

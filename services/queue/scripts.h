@@ -1,0 +1,32 @@
+/*
+ * scripts: every state change of an enquiry is one of these Lua scripts,
+ * run atomically by Redis. So two staff answering at the same instant
+ * cannot both win, and two queue replicas cannot both time out the same
+ * enquiry. Keys (see README.md):
+ *
+ *   cc:enq:<id>                hash of the enquiry (fields below)
+ *   cc:enq:<id>:offered        set of staff it is offered to
+ *   cc:staff:<sid>:pending     set of enquiry ids in the staff member's panel
+ *   cc:enq:deadlines           zset id -> deadline ms of pending enquiries
+ *
+ * They read the directory mirror (cc:dir:*) and presence (cc:presence:*).
+ */
+#ifndef QUEUE_SCRIPTS_H
+#define QUEUE_SCRIPTS_H
+
+/* ARGV: id, kind (call|chat), channel_id, caller, now_ms, fresh_cutoff_ms,
+ *       visitor_token_hash, ttl_s
+ * -> {"no_channel"} | {state, mode, deadline_ms, staff...} */
+extern const char *const queue_lua_create;
+/* ARGV: id, staff_id, now_ms, room_id
+ * -> {"not_found"} | {"not_offered"} | {"taken", answered_by} | {"won", offered...} */
+extern const char *const queue_lua_answer;
+/* ARGV: now_ms, limit -> {id, new_state, id, new_state, ...} (missed|voicemail) */
+extern const char *const queue_lua_expire;
+/* ARGV: id, actor ("staff:<sid>" | "visitor"), now_ms, followup_ms
+ * -> {"not_found"} | {"not_yours"} | {"already", state} | {new_state, offered...} */
+extern const char *const queue_lua_end;
+/* ARGV: staff_id -> flat list of pending enquiry hashes: {n, k1, v1, ..., n, ...} */
+extern const char *const queue_lua_pending;
+
+#endif

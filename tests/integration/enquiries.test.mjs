@@ -1,0 +1,216 @@
+// Issue 3, enquiries: pending panel, offers only to staff who can receive
+// them (R4, R7, R8), exactly one winner (R5.3), maximum waits (R3), blocked
+// and voicemail (R8.3), custom info (R6), visitor token isolation. Real stack;
+// every test builds its own small directory through the admin API.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { run, startStack, until } from './lib/stack.mjs';
+
+const ADMIN = 'enquiries-admin-token-0123456789';
+
+describe('enquiries', () => {
+  let stack;
+  let http;
+  let n = 0;
+
+  before(async () => {
+    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_FOLLOWUP_S: '2' });
+    http = async (method, p, body, token) => {
+      const res = await fetch(`${stack.url}/api/v1${p}`, {
+        method,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    };
+  });
+  after(async () => {
+    const res = await stack?.stop();
+    assert.equal(res?.code, 0);
+    assert.deepEqual(res.sanitizer, []);
+  });
+
+  // A group of `size` logged-in staff and a channel to it; returns tokens by id.
+  async function team(size, channel = {}) {
+    const t = `t${++n}`;
+    const staff = {};
+    for (let i = 0; i < size; i++) {
+      const id = `${t}-s${i}`;
+      const r = await http('PUT', `/staff/${id}`, { name: id, email: `${id}@x.example`, role: 'staff', password: 'password-1' }, ADMIN);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    const ids = Array.from({ length: size }, (_, i) => `${t}-s${i}`);
+    assert.equal((await http('PUT', `/groups/${t}`, { name: t, member_ids: ids }, ADMIN)).status, 201);
+    const ch = { name: `${t} line`, type: 'widget', group_id: t, ...channel };
+    assert.equal((await http('PUT', `/channels/${t}`, ch, ADMIN)).status, 201);
+    for (const id of ids) {
+      const r = await http('POST', '/login', { email: `${id}@x.example`, password: 'password-1' });
+      assert.equal(r.status, 200);
+      staff[id] = r.body.token;
+    }
+    return { channel: t, ids, staff };
+  }
+  const create = (channel, kind = 'call', caller = 'Visitor') =>
+    http('POST', '/enquiries', { channel_id: channel, kind, caller });
+  const pending = async (token) => (await http('GET', '/pending', undefined, token)).body.pending.map((p) => p.enquiry.id);
+
+  test('R4: a new call appears at once in the panel of every eligible staff member of the group', async () => {
+    const { channel, ids, staff } = await team(3, { custom_info: { brand: 'Acme', items: [{ key: 'Plan', value: 'Gold' }] } });
+    const c = await create(channel);
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    assert.equal(c.body.enquiry.state, 'pending');
+    assert.equal(c.body.enquiry.mode, 'broadcast');
+    assert.match(c.body.visitor_token, /^v-[0-9a-f]{64}$/);
+    for (const id of ids) {
+      const p = (await http('GET', '/pending', undefined, staff[id])).body.pending;
+      assert.equal(p.length, 1);
+      assert.equal(p[0].enquiry.id, c.body.enquiry.id);
+      assert.equal(p[0].channel_name, `${channel} line`);
+      assert.ok(p[0].seconds_left > 25 && p[0].seconds_left <= 30, `seconds_left ${p[0].seconds_left}`);
+    }
+  });
+
+  test('R5.3 + R6: exactly one staff member answers; the others see it leave; the room shows the custom info', async () => {
+    const { channel, ids, staff } = await team(3, { custom_info: { description: 'VIP', items: [{ key: 'Plan', value: 'Gold' }] } });
+    const id = (await create(channel)).body.enquiry.id;
+    const answers = await Promise.all(ids.map((s) => http('POST', `/enquiries/${id}/answer`, undefined, staff[s])));
+    const won = answers.filter((a) => a.status === 200);
+    assert.equal(won.length, 1, JSON.stringify(answers.map((a) => a.status)));
+    for (const a of answers.filter((x) => x.status !== 200)) {
+      assert.equal(a.status, 409);
+      assert.equal(a.body.error.message, 'answered by another staff member');
+    }
+    const winner = won[0].body.enquiry.answered_by;
+    assert.equal(won[0].body.enquiry.state, 'active');
+    assert.match(won[0].body.enquiry.room_id, /^[0-9a-f-]{36}$/);
+    for (const s of ids) assert.deepEqual(await pending(staff[s]), [], `${s}'s panel is empty`);
+    const room = await http('GET', `/enquiries/${id}`, undefined, staff[winner]);
+    assert.equal(room.status, 200);
+    assert.equal(room.body.custom_info.description, 'VIP');
+    assert.deepEqual(room.body.custom_info.items, [{ key: 'Plan', value: 'Gold' }]);
+    const me = await http('GET', '/me', undefined, staff[winner]);
+    assert.equal(me.body.activity.handling_call, true);
+    assert.equal(me.body.call_available, false);
+  });
+
+  test('R3.1 + R3.2: an unanswered broadcast call leaves every panel at its (short) deadline and ends missed', async () => {
+    const { channel, ids, staff } = await team(2, { max_wait_broadcast_s: 1 });
+    const c = await create(channel);
+    assert.equal(c.body.enquiry.deadline_ms - c.body.enquiry.created_at_ms, 1000);
+    assert.equal((await pending(staff[ids[0]])).length, 1);
+    await until(async () => (await pending(staff[ids[0]])).length === 0, 5000, 'the deadline');
+    const e = await http('GET', `/enquiries/${c.body.enquiry.id}`, undefined, c.body.visitor_token);
+    assert.equal(e.body.enquiry.state, 'missed');
+    assert.equal(e.body.enquiry.end_reason, 'max_wait');
+    assert.deepEqual(await pending(staff[ids[1]]), []);
+  });
+
+  test('R3.1: a direct call rings one staff member and has its own maximum wait', async () => {
+    const { ids, staff } = await team(2);
+    const direct = `direct-${n}`;
+    assert.equal((await http('PUT', `/channels/${direct}`, { name: 'Direct', type: 'qr', staff_id: ids[1], max_wait_direct_s: 2 }, ADMIN)).status, 201);
+    const c = await create(direct);
+    assert.equal(c.body.enquiry.mode, 'direct');
+    assert.equal(c.body.enquiry.deadline_ms - c.body.enquiry.created_at_ms, 2000);
+    assert.deepEqual(await pending(staff[ids[0]]), [], 'only the one staff member is rung');
+    assert.deepEqual(await pending(staff[ids[1]]), [c.body.enquiry.id]);
+    await until(async () => (await pending(staff[ids[1]])).length === 0, 6000, 'the direct deadline');
+  });
+
+  test('R8.1 + R8.2: busy and offline staff get no offer; the others of the group do', async () => {
+    const { channel, ids, staff } = await team(3);
+    await http('PUT', '/me/status', { status: 'busy' }, staff[ids[0]]);
+    await http('POST', '/logout', undefined, staff[ids[1]]);
+    const c = await create(channel);
+    assert.equal(c.body.enquiry.state, 'pending');
+    assert.deepEqual(await pending(staff[ids[0]]), [], 'busy: not offered');
+    assert.deepEqual(await pending(staff[ids[2]]), [c.body.enquiry.id], 'online: offered');
+    const other = await http('POST', `/enquiries/${c.body.enquiry.id}/answer`, undefined, staff[ids[0]]);
+    assert.equal(other.status, 403, 'one who was not offered it cannot answer');
+  });
+
+  test('R8.3: nobody can receive it: blocked at once; with voicemail on, voicemail', async () => {
+    const a = await team(2);
+    for (const s of a.ids) await http('PUT', '/me/status', { status: 'busy' }, a.staff[s]);
+    const c = await create(a.channel);
+    assert.equal(c.status, 201);
+    assert.equal(c.body.enquiry.state, 'blocked');
+    assert.equal(c.body.enquiry.end_reason, 'no_staff_available');
+    const b = await team(1, { voicemail: true });
+    await http('POST', '/logout', undefined, b.staff[b.ids[0]]);
+    const v = await create(b.channel);
+    assert.equal(v.body.enquiry.state, 'voicemail');
+  });
+
+  test('R7.2: a call enquiry is not offered while handling or following up a call; chats always are', async () => {
+    const { channel, ids, staff } = await team(1);
+    const [s] = ids;
+    const first = (await create(channel)).body.enquiry.id;
+    assert.equal((await http('POST', `/enquiries/${first}/answer`, undefined, staff[s])).status, 200);
+    // handling a call enquiry: call blocked, chat delivered
+    assert.equal((await create(channel, 'call')).body.enquiry.state, 'blocked');
+    const chat = await create(channel, 'chat');
+    assert.equal(chat.body.enquiry.state, 'pending');
+    assert.deepEqual(await pending(staff[s]), [chat.body.enquiry.id]);
+    // following up the call (CC_FOLLOWUP_S=2): call blocked, chat delivered
+    assert.equal((await http('POST', `/enquiries/${first}/end`, undefined, staff[s])).status, 200);
+    const me = await http('GET', '/me', undefined, staff[s]);
+    assert.equal(me.body.activity.following_up_call, true);
+    assert.equal((await create(channel, 'call')).body.enquiry.state, 'blocked');
+    assert.equal((await create(channel, 'chat')).body.enquiry.state, 'pending');
+    // handling a chat enquiry: calls are delivered again once follow-up is over
+    const chatId = chat.body.enquiry.id;
+    assert.equal((await http('POST', `/enquiries/${chatId}/answer`, undefined, staff[s])).status, 200);
+    await until(async () => (await http('GET', '/me', undefined, staff[s])).body.call_available, 5000, 'follow-up to end');
+    assert.equal((await http('GET', '/me', undefined, staff[s])).body.activity.chats, 1);
+    assert.equal((await create(channel, 'call')).body.enquiry.state, 'pending');
+  });
+
+  test('visitor token isolation: a visitor sees only their own enquiry; staff only what they were offered', async () => {
+    const a = await team(1);
+    const b = await team(1);
+    const ea = (await create(a.channel, 'chat', 'Ann')).body;
+    const eb = (await create(b.channel, 'chat', 'Ben')).body;
+    assert.equal((await http('GET', `/enquiries/${ea.enquiry.id}`, undefined, ea.visitor_token)).status, 200);
+    assert.equal((await http('GET', `/enquiries/${eb.enquiry.id}`, undefined, ea.visitor_token)).status, 403);
+    assert.equal((await http('GET', `/enquiries/${eb.enquiry.id}`, undefined, `v-${'0'.repeat(64)}`)).status, 403);
+    assert.equal((await http('GET', `/enquiries/${eb.enquiry.id}`, undefined, a.staff[a.ids[0]])).status, 403);
+    assert.equal((await http('GET', `/enquiries/${eb.enquiry.id}`)).status, 401);
+    assert.equal((await http('POST', `/enquiries/${eb.enquiry.id}/answer`, undefined, ea.visitor_token)).status, 401);
+    assert.equal((await http('GET', '/enquiries/019ab8a0-1234-7abc-8def-0123456789ab', undefined, ea.visitor_token)).status, 404);
+    // the visitor hangs up while pending: cancelled, gone from the panel
+    const end = await http('POST', `/enquiries/${eb.enquiry.id}/end`, undefined, eb.visitor_token);
+    assert.equal(end.status, 200);
+    assert.equal(end.body.enquiry.state, 'cancelled');
+    assert.deepEqual(await pending(b.staff[b.ids[0]]), []);
+  });
+
+  test('bad input: 400 naming the field; unknown channel 404', async () => {
+    assert.equal((await http('POST', '/enquiries', { channel_id: 'nope', kind: 'call' })).status, 404);
+    const cases = [[{ kind: 'call' }, 'channel_id'], [{ channel_id: 'x', kind: 'fax' }, 'kind'],
+      [{ channel_id: 'x' }, 'kind'], [{ channel_id: 'x', kind: 'call', caller: 'c'.repeat(201) }, 'caller'],
+      [{ channel_id: 'x', kind: 'call', leg_id: 'l' }, 'leg_id'], [{ channel_id: 'x', kind: 'call', colour: 1 }, 'colour']];
+    for (const [body, field] of cases) {
+      const r = await http('POST', '/enquiries', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(r.body.error.field, field);
+    }
+  });
+
+  test('every transition is an event in the stream, stored by calllog', async () => {
+    const { channel, ids, staff } = await team(2);
+    const id = (await create(channel)).body.enquiry.id;
+    await http('POST', `/enquiries/${id}/answer`, undefined, staff[ids[0]]);
+    await http('POST', `/enquiries/${id}/end`, undefined, staff[ids[0]]);
+    const q = `select string_agg(type || ':' || coalesce(staff_id, ''), ',' order by ts, type, staff_id) from events where enquiry_id = '${id}'`;
+    const got = await until(async () => {
+      const r = (await run('psql', ['-h', '127.0.0.1', '-p', String(stack.ports.CC_PG_PORT), '-U', 'cc', '-d', 'cc', '-qtAX', '-c', q])).stdout.trim();
+      return r.split(',').length >= 6 ? r : null;
+    }, 10000, 'six events');
+    for (const e of ['enquiry.created:', `enquiry.offered:${ids[0]}`, `enquiry.offered:${ids[1]}`,
+      `enquiry.answered:${ids[0]}`, `enquiry.withdrawn:${ids[1]}`, `enquiry.ended:${ids[0]}`]) {
+      assert.ok(got.split(',').includes(e), `${e} in ${got}`);
+    }
+  });
+});
