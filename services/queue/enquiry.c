@@ -17,7 +17,7 @@
 #define EXPIRE_BATCH "100"
 #define CALLER_MAX 200
 
-enum { S_CREATE, S_ANSWER, S_EXPIRE, S_END, S_PENDING, S_COUNT };
+enum { S_CREATE, S_ANSWER, S_EXPIRE, S_END, S_PENDING, S_RECONCILE, S_FOLLOWUPS, S_COUNT };
 
 struct enquiries {
     struct cc_bus *bus;
@@ -169,6 +169,48 @@ static bool valid_ref(const char *s)
               s[i] == '_'))
             return false;
     return true;
+}
+
+/* ---- offers follow availability (R8.1, R8.2) ------------------------------- */
+
+static void fresh_cutoff(const struct enquiries *q, char now[24], char cutoff[24])
+{
+    int64_t t = cc_wall_ms();
+    snprintf(now, 24, "%lld", (long long)t);
+    snprintf(cutoff, 24, "%lld", (long long)(t - (int64_t)q->cfg->heartbeat_timeout_s * 1000));
+}
+
+/* Offers sid what they can now receive and withdraws what they cannot. */
+static void reconcile(struct enquiries *q, const char *sid)
+{
+    char now[24], cutoff[24];
+    const char *argv[3] = {sid, now, cutoff};
+    redisReply *r;
+
+    fresh_cutoff(q, now, cutoff);
+    r = cc_redis_script_call(q->redis, q->script[S_RECONCILE], 0, 3, argv, NULL);
+    if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= 1) {
+        size_t offered = (size_t)r->element[0]->integer;
+        for (size_t i = 1; i < r->elements; i++) {
+            bool offer = i <= offered;
+            cc_log(CC_LOG_DEBUG, offer ? "enquiry offered" : "enquiry withdrawn", "enquiry_id",
+                   r->element[i]->str, "staff_id", sid, NULL);
+            publish_current(q, offer ? "enquiry.offered" : "enquiry.withdrawn", r->element[i]->str,
+                            sid, offer ? "staff_available" : "staff_unavailable");
+        }
+    }
+    freeReplyObject(r);
+}
+
+/* presence.changed: the staff member may now receive more, or less. */
+static void on_presence(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                        void *arg)
+{
+    Cc__Event *ev = (Cc__Event *)pb;
+    (void)bus;
+    (void)m;
+    if (ev->staff_id != NULL && ev->staff_id[0] != '\0')
+        reconcile(arg, ev->staff_id);
 }
 
 /* ---- create --------------------------------------------------------------- */
@@ -527,6 +569,20 @@ static void expire_once(struct enquiries *q)
     freeReplyObject(r);
 }
 
+/* Staff whose follow-up just ended can take calls again. */
+static void followups_once(struct enquiries *q)
+{
+    char now[24];
+    const char *argv[2] = {now, EXPIRE_BATCH};
+    redisReply *r;
+
+    snprintf(now, sizeof(now), "%lld", (long long)cc_wall_ms());
+    r = cc_redis_script_call(q->redis, q->script[S_FOLLOWUPS], 0, 2, argv, NULL);
+    for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+        reconcile(q, r->element[i]->str);
+    freeReplyObject(r);
+}
+
 static void *timer(void *arg)
 {
     struct enquiries *q = arg;
@@ -536,6 +592,7 @@ static void *timer(void *arg)
         struct timespec until;
         pthread_mutex_unlock(&q->lock);
         expire_once(q);
+        followups_once(q);
         pthread_mutex_lock(&q->lock);
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += (long)TIMER_EVERY_MS * 1000000L;
@@ -553,8 +610,9 @@ static void *timer(void *arg)
 cc_status enquiries_start(struct enquiries **ep, struct cc_bus *bus, struct cc_redis *redis,
                           const struct cc_config *cfg, char *err, size_t errlen)
 {
-    const char *const lua[S_COUNT] = {queue_lua_create, queue_lua_answer, queue_lua_expire,
-                                      queue_lua_end, queue_lua_pending};
+    const char *const lua[S_COUNT] = {queue_lua_create,   queue_lua_answer,  queue_lua_expire,
+                                      queue_lua_end,      queue_lua_pending, queue_lua_reconcile,
+                                      queue_lua_followups};
     struct enquiries *q = calloc(1, sizeof(*q));
     cc_status st = q != NULL ? CC_OK : CC_ERR_NOMEM;
 
@@ -593,6 +651,7 @@ cc_status enquiries_serve(struct enquiries *q)
         {"cc.queue.pending", &cc__pending_request__descriptor, on_pending},
         {"cc.queue.get", &cc__enquiry_request__descriptor, on_get},
         {"cc.queue.end", &cc__enquiry_request__descriptor, on_end},
+        {"cc.evt.presence.changed", &cc__event__descriptor, on_presence},
     };
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
         cc_status st =

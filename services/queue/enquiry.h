@@ -10,6 +10,12 @@
  *   cc.queue.pending  PendingRequest       -> PendingReply
  *   cc.queue.get      EnquiryRequest       -> EnquiryReply
  *   cc.queue.end      EnquiryRequest       -> EnquiryReply
+ *
+ * It also listens to cc.evt.presence.changed (queue group "queue": one
+ * replica per event) and, after an answer, an end or a follow-up, runs the
+ * reconcile script for that staff member: waiting enquiries they can now
+ * receive are offered (enquiry.offered, reason staff_available), offers they
+ * can no longer receive are withdrawn (enquiry.withdrawn, staff_unavailable).
  */
 #ifndef QUEUE_ENQUIRY_H
 #define QUEUE_ENQUIRY_H

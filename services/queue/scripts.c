@@ -47,6 +47,9 @@ const char *const queue_lua_create = LUA_ELIGIBLE
     "  end\n"
     "  redis.call('EXPIRE', key .. ':offered', ARGV[8])\n"
     "  redis.call('ZADD', 'cc:enq:deadlines', deadline, id)\n"
+    "  if mode == 'broadcast' then redis.call('SADD', 'cc:group:' .. c.group_id .. ':waiting', "
+    "id)\n"
+    "  else redis.call('SADD', 'cc:staff:' .. c.staff_id .. ':direct', id) end\n"
     "else\n"
     "  redis.call('HSET', key, 'ended_ms', ARGV[5], 'end_reason', 'no_staff_available')\n"
     "end\n"
@@ -59,6 +62,9 @@ const char *const queue_lua_create = LUA_ELIGIBLE
     "  for _, sid in ipairs(offered) do redis.call('SREM', 'cc:staff:' .. sid .. ':pending', id) " \
     "end\n"                                                                                        \
     "  redis.call('ZREM', 'cc:enq:deadlines', id)\n"                                               \
+    "  local e = redis.call('HMGET', key, 'group_id', 'staff_id')\n"                               \
+    "  if e[1] and e[1] ~= '' then redis.call('SREM', 'cc:group:' .. e[1] .. ':waiting', id)\n"    \
+    "  elseif e[2] then redis.call('SREM', 'cc:staff:' .. e[2] .. ':direct', id) end\n"            \
     "  return offered\n"                                                                           \
     "end\n"
 
@@ -115,6 +121,8 @@ const char *const queue_lua_end = LUA_WITHDRAW
     "local p = 'cc:presence:' .. by\n"
     "if kind == 'call' then\n"
     "  redis.call('HSET', p, 'call', '0', 'followup_until_ms', now + tonumber(ARGV[4]))\n"
+    "  if tonumber(ARGV[4]) > 0 then redis.call('ZADD', 'cc:followups', now + tonumber(ARGV[4]),"
+    "    by) end\n"
     "else\n"
     "  if tonumber(redis.call('HGET', p, 'chats') or 0) > 0 then redis.call('HINCRBY', p,"
     "    'chats', -1) end\n"
@@ -136,3 +144,44 @@ const char *const queue_lua_pending =
     "  end\n"
     "end\n"
     "return out\n";
+
+const char *const queue_lua_reconcile = LUA_ELIGIBLE
+    "local sid, now, cutoff = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+    "local cands = {}\n"
+    "for _, gid in ipairs(redis.call('SMEMBERS', 'cc:dir:staff:' .. sid .. ':groups')) do\n"
+    "  for _, id in ipairs(redis.call('SMEMBERS', 'cc:group:' .. gid .. ':waiting')) do\n"
+    "    cands[#cands + 1] = id end\n"
+    "end\n"
+    "for _, id in ipairs(redis.call('SMEMBERS', 'cc:staff:' .. sid .. ':direct')) do\n"
+    "  cands[#cands + 1] = id end\n"
+    "local offered, withdrawn, seen = {}, {}, {}\n"
+    "for _, id in ipairs(cands) do\n"
+    "  if not seen[id] then\n"
+    "    seen[id] = true\n"
+    "    local key = 'cc:enq:' .. id\n"
+    "    local e = redis.call('HMGET', key, 'state', 'kind')\n"
+    "    if e[1] == 'pending' then\n"
+    "      local ok = eligible(sid, e[2], now, cutoff)\n"
+    "      local has = redis.call('SISMEMBER', key .. ':offered', sid) == 1\n"
+    "      if ok and not has then\n"
+    "        redis.call('SADD', key .. ':offered', sid)\n"
+    "        redis.call('SADD', 'cc:staff:' .. sid .. ':pending', id)\n"
+    "        offered[#offered + 1] = id\n"
+    "      elseif has and not ok then\n"
+    "        redis.call('SREM', key .. ':offered', sid)\n"
+    "        redis.call('SREM', 'cc:staff:' .. sid .. ':pending', id)\n"
+    "        withdrawn[#withdrawn + 1] = id\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "local out = {#offered}\n"
+    "for _, id in ipairs(offered) do out[#out + 1] = id end\n"
+    "for _, id in ipairs(withdrawn) do out[#out + 1] = id end\n"
+    "return out\n";
+
+const char *const queue_lua_followups =
+    "local due = redis.call('ZRANGEBYSCORE', 'cc:followups', '-inf', ARGV[1], 'LIMIT', 0, "
+    "ARGV[2])\n"
+    "for _, sid in ipairs(due) do redis.call('ZREM', 'cc:followups', sid) end\n"
+    "return due\n";

@@ -8,6 +8,9 @@
  *   cc:enq:<id>:offered        set of staff it is offered to
  *   cc:staff:<sid>:pending     set of enquiry ids in the staff member's panel
  *   cc:enq:deadlines           zset id -> deadline ms of pending enquiries
+ *   cc:group:<gid>:waiting     set of pending broadcast enquiries of a group
+ *   cc:staff:<sid>:direct      set of pending direct enquiries for a staff member
+ *   cc:followups               zset sid -> end of follow-up (to offer again then)
  *
  * They read the directory mirror (cc:dir:*) and presence (cc:presence:*).
  */
@@ -28,5 +31,12 @@ extern const char *const queue_lua_expire;
 extern const char *const queue_lua_end;
 /* ARGV: staff_id -> flat list of pending enquiry hashes: {n, k1, v1, ..., n, ...} */
 extern const char *const queue_lua_pending;
+/* Offers the waiting enquiries of the staff member's groups (and the direct
+ * ones for them) that they can receive now and were not offered; withdraws
+ * those they can no longer receive (R8.1, R8.2).
+ * ARGV: staff_id, now_ms, fresh_cutoff_ms -> {n_offered, offered..., withdrawn...} */
+extern const char *const queue_lua_reconcile;
+/* ARGV: now_ms, limit -> staff ids whose follow-up ended (to reconcile) */
+extern const char *const queue_lua_followups;
 
 #endif

@@ -130,6 +130,32 @@ describe('enquiries', () => {
     assert.equal(other.status, 403, 'one who was not offered it cannot answer');
   });
 
+  test('R8.2: staff who become able to receive a waiting enquiry are offered it at once; those who go busy lose it', async () => {
+    const { channel, ids, staff } = await team(2);
+    await http('PUT', '/me/status', { status: 'busy' }, staff[ids[0]]);
+    const c = await create(channel);
+    const id = c.body.enquiry.id;
+    assert.deepEqual(await pending(staff[ids[0]]), []);
+    await http('PUT', '/me/status', { status: 'online' }, staff[ids[0]]);
+    await until(async () => (await pending(staff[ids[0]])).includes(id), 3000, 'the offer after going online');
+    await http('PUT', '/me/status', { status: 'busy' }, staff[ids[1]]);
+    await until(async () => (await pending(staff[ids[1]])).length === 0, 3000, 'the withdrawal after going busy');
+    assert.equal((await http('POST', `/enquiries/${id}/answer`, undefined, staff[ids[1]])).status, 403);
+    assert.equal((await http('POST', `/enquiries/${id}/answer`, undefined, staff[ids[0]])).status, 200);
+  });
+
+  test('R8.2: a staff member who ends a call is offered the calls waiting for the group once follow-up ends', async () => {
+    const { channel, ids, staff } = await team(2);
+    const a = (await create(channel)).body.enquiry.id;
+    assert.equal((await http('POST', `/enquiries/${a}/answer`, undefined, staff[ids[0]])).status, 200);
+    const b = (await create(channel)).body.enquiry.id;
+    assert.deepEqual(await pending(staff[ids[0]]), [], 'on a call: not offered');
+    assert.deepEqual(await pending(staff[ids[1]]), [b]);
+    assert.equal((await http('POST', `/enquiries/${a}/end`, undefined, staff[ids[0]])).status, 200);
+    assert.deepEqual(await pending(staff[ids[0]]), [], 'following up (2 s): not yet');
+    await until(async () => (await pending(staff[ids[0]])).includes(b), 5000, 'the offer after follow-up');
+  });
+
   test('R8.3: nobody can receive it: blocked at once; with voicemail on, voicemail', async () => {
     const a = await team(2);
     for (const s of a.ids) await http('PUT', '/me/status', { status: 'busy' }, a.staff[s]);
