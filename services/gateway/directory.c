@@ -1,6 +1,7 @@
 /* directory: JSON <-> DirRequest/DirReply. See directory.h. */
 #include "directory.h"
 #include "auth.h"
+#include "cc_dirreq.h"
 #include "cc_pbjson.h"
 #include "directory.pb-c.h"
 
@@ -51,28 +52,6 @@ static ProtobufCMessage **items(const struct kind *k, const Cc__DirReply *rep, s
     default:
         *n = rep->n_numbers;
         return (ProtobufCMessage **)rep->numbers;
-    }
-}
-
-static void set_item(Cc__DirRequest *req, const struct kind *k, ProtobufCMessage *m)
-{
-    switch (k->kind) {
-    case CC__DIR_KIND__DIR_KIND_GROUP:
-        req->item_case = CC__DIR_REQUEST__ITEM_GROUP;
-        req->group = (Cc__Group *)m;
-        break;
-    case CC__DIR_KIND__DIR_KIND_STAFF:
-        req->item_case = CC__DIR_REQUEST__ITEM_STAFF;
-        req->staff = (Cc__Staff *)m;
-        break;
-    case CC__DIR_KIND__DIR_KIND_CHANNEL:
-        req->item_case = CC__DIR_REQUEST__ITEM_CHANNEL;
-        req->channel = (Cc__Channel *)m;
-        break;
-    default:
-        req->item_case = CC__DIR_REQUEST__ITEM_NUMBER;
-        req->number = (Cc__VirtualNumber *)m;
-        break;
     }
 }
 
@@ -188,7 +167,7 @@ void gw_directory_collection(struct gw_ctx *ctx, const struct gw_request *req, s
     if (m == NULL)
         return;
     dreq.op = CC__DIR_OP__DIR_OP_CREATE;
-    set_item(&dreq, k, m);
+    cc_dirreq_set_item(&dreq, k->kind, m);
     call(ctx, k, &dreq, r);
     protobuf_c_message_free_unpacked(m, NULL);
 }
@@ -224,7 +203,7 @@ void gw_directory_item(struct gw_ctx *ctx, const struct gw_request *req, struct 
         *key = copy;
     }
     dreq.op = CC__DIR_OP__DIR_OP_PUT;
-    set_item(&dreq, k, m);
+    cc_dirreq_set_item(&dreq, k->kind, m);
     call(ctx, k, &dreq, r);
     protobuf_c_message_free_unpacked(m, NULL);
 }

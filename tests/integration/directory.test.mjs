@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { binDir, repo, run, startStack, until } from './lib/stack.mjs';
+import { apiClient, binDir, repo, run, startStack, until } from './lib/stack.mjs';
 
 describe('directory', () => {
   let stack;
@@ -13,15 +13,7 @@ describe('directory', () => {
 
   before(async () => {
     stack = await startStack({ CC_ADMIN_TOKEN: token });
-    api = async (method, p, body, tok = token) => {
-      const res = await fetch(`${stack.url}/api/v1${p}`, {
-        method,
-        headers: tok ? { authorization: `Bearer ${tok}` } : {},
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    };
+    api = apiClient(stack, token);
   });
   after(async () => {
     const res = await stack?.stop();

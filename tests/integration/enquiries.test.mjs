@@ -4,7 +4,7 @@
 // every test builds its own small directory through the admin API.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run, startStack, until } from './lib/stack.mjs';
+import { apiClient, run, startStack, until } from './lib/stack.mjs';
 
 const ADMIN = 'enquiries-admin-token-0123456789';
 
@@ -15,15 +15,7 @@ describe('enquiries', () => {
 
   before(async () => {
     stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_FOLLOWUP_S: '2' });
-    http = async (method, p, body, token) => {
-      const res = await fetch(`${stack.url}/api/v1${p}`, {
-        method,
-        headers: token ? { authorization: `Bearer ${token}` } : {},
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    };
+    http = apiClient(stack);
   });
   after(async () => {
     const res = await stack?.stop();
@@ -104,6 +96,20 @@ describe('enquiries', () => {
     assert.equal(e.body.enquiry.state, 'missed');
     assert.equal(e.body.enquiry.end_reason, 'max_wait');
     assert.deepEqual(await pending(staff[ids[1]]), []);
+  });
+
+  test('R3.1: the real default broadcast wait is 30 s', async () => {
+    const { channel, ids, staff } = await team(1);
+    const t0 = Date.now();
+    const c = await create(channel);
+    assert.equal(c.body.enquiry.deadline_ms - c.body.enquiry.created_at_ms, 30000);
+    await new Promise((r) => setTimeout(r, 28000));
+    assert.equal((await pending(staff[ids[0]])).length, 1, 'still waiting at 28 s');
+    await until(async () => (await pending(staff[ids[0]])).length === 0, 5000, 'the 30 s deadline');
+    const waited = Date.now() - t0;
+    assert.ok(waited >= 29500 && waited < 33000, `left the panel after ${waited} ms`);
+    const e = await http('GET', `/enquiries/${c.body.enquiry.id}`, undefined, c.body.visitor_token);
+    assert.equal(e.body.enquiry.state, 'missed');
   });
 
   test('R3.1: a direct call rings one staff member and has its own maximum wait', async () => {

@@ -3,7 +3,7 @@
 // console offline (R7.1), presence.changed events in the stream. Real stack.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run, startStack, until } from './lib/stack.mjs';
+import { apiClient, run, startStack, until } from './lib/stack.mjs';
 
 describe('presence', () => {
   let stack;
@@ -12,15 +12,7 @@ describe('presence', () => {
   before(async () => {
     // a short heartbeat timeout so "lost console" takes seconds, not 30 s
     stack = await startStack({ CC_HEARTBEAT_TIMEOUT_S: '2' });
-    http = async (method, p, body, token) => {
-      const res = await fetch(`${stack.url}/api/v1${p}`, {
-        method,
-        headers: token ? { authorization: `Bearer ${token}` } : {},
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    };
+    http = apiClient(stack);
   });
   after(async () => {
     const res = await stack?.stop();

@@ -4,7 +4,7 @@
 // member left stuck in a call.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getJson, run, startStack } from './lib/stack.mjs';
+import { apiClient, getJson, run, startStack } from './lib/stack.mjs';
 
 const ADMIN = 'race-admin-token-0123456789abcdef';
 const STAFF = 50;
@@ -19,15 +19,7 @@ describe('race', () => {
       CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_REPLICAS_queue: '3', CC_REPLICAS_presence: '2',
       CC_HEARTBEAT_TIMEOUT_S: '3600',
     });
-    http = async (method, p, body, token) => {
-      const res = await fetch(`${stack.url}/api/v1${p}`, {
-        method,
-        headers: token ? { authorization: `Bearer ${token}` } : {},
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    };
+    http = apiClient(stack);
   });
   after(async () => {
     const res = await stack?.stop();

@@ -1,5 +1,6 @@
 /* apply: directory file -> cc.presence.dir PUTs. See apply.h. */
 #include "apply.h"
+#include "cc_dirreq.h"
 #include "cc_pbjson.h"
 #include "directory.pb-c.h"
 
@@ -24,29 +25,6 @@ static const struct section sections[] = {
     {"numbers", "number", "e164", CC__DIR_KIND__DIR_KIND_NUMBER, &cc__virtual_number__descriptor},
 };
 
-static void set_item(Cc__DirRequest *req, Cc__DirKind kind, ProtobufCMessage *m)
-{
-    req->kind = kind;
-    switch (kind) {
-    case CC__DIR_KIND__DIR_KIND_GROUP:
-        req->item_case = CC__DIR_REQUEST__ITEM_GROUP;
-        req->group = (Cc__Group *)m;
-        break;
-    case CC__DIR_KIND__DIR_KIND_STAFF:
-        req->item_case = CC__DIR_REQUEST__ITEM_STAFF;
-        req->staff = (Cc__Staff *)m;
-        break;
-    case CC__DIR_KIND__DIR_KIND_CHANNEL:
-        req->item_case = CC__DIR_REQUEST__ITEM_CHANNEL;
-        req->channel = (Cc__Channel *)m;
-        break;
-    default:
-        req->item_case = CC__DIR_REQUEST__ITEM_NUMBER;
-        req->number = (Cc__VirtualNumber *)m;
-        break;
-    }
-}
-
 /* PUTs one entry; prints the outcome; returns 0 or 1. */
 static int put_one(struct cc_bus *bus, int timeout_ms, const struct section *sec, size_t index,
                    const json_t *entry)
@@ -64,7 +42,7 @@ static int put_one(struct cc_bus *bus, int timeout_ms, const struct section *sec
         return 1;
     }
     req.op = CC__DIR_OP__DIR_OP_PUT;
-    set_item(&req, sec->kind, m);
+    cc_dirreq_set_item(&req, sec->kind, m);
     st = cc_bus_request(bus, "cc.presence.dir", &req.base, &cc__dir_reply__descriptor, timeout_ms,
                         &out);
     if (st != CC_OK) {

@@ -139,6 +139,20 @@ export function run(cmd, args, opts = {}) {
   });
 }
 
+// A JSON client of the stack's /api/v1: (method, path, body, token) ->
+// {status, body}. A string body is sent as it is (to send broken JSON).
+export function apiClient(stack, defaultToken = null) {
+  return async (method, p, body, token = defaultToken) => {
+    const res = await fetch(`${stack.url}/api/v1${p}`, {
+      method,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+}
+
 export async function getJson(url) {
   const res = await fetch(url);
   return { status: res.status, body: await res.json() };
