@@ -27,7 +27,7 @@ LDLIBS_BASE := -lnats -lhiredis -lprotobuf-c -lpq -ljansson -pthread
 
 SERVICES := gateway ingress queue presence media calllog
 # extra libraries per program
-LIBS_gateway  := -lmicrohttpd -lcrypto
+LIBS_gateway  := -lmicrohttpd -lwslay -lcrypto
 LIBS_calllog  :=
 LIBS_presence := -lcrypto
 LIBS_ccctl    := -ljansson
@@ -115,7 +115,7 @@ $(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/repl
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(FUZZ_LIBS) $$(LDLIBS_BASE)
 endef
-FUZZ_LIBS := -lmicrohttpd -lcrypto
+FUZZ_LIBS := -lmicrohttpd -lwslay -lcrypto
 $(foreach f,$(FUZZ_SRC),$(eval $(call fuzz,$(basename $(notdir $(f))))))
 
 unit: $(UNIT_BINS)
@@ -124,8 +124,12 @@ fuzz-replay: $(FUZZ_REPLAY)
 deps:
 	@tools/dev/install-deps
 
+# Node packages of the integration and browser tests (exact versions: the lock file).
+tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund --loglevel=error
+
 # `make test` always uses the sanitizer build.
-test: deps
+test: deps tests/node_modules/.package-lock.json
 	$(MAKE) MODE=asan all unit fuzz-replay
 	tools/dev/run-tests build/asan
 

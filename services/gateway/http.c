@@ -41,6 +41,7 @@ void gw_reply_error(struct gw_reply *r, int status, const char *code, const char
 
 /* Per-request state: the body collected so far. */
 struct conn {
+    struct gw_conn_tag tag; /* first: the upgrade callback reads it (http.h) */
     char *body;
     size_t len;
     bool too_large;
@@ -77,6 +78,12 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct gw_reply *
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
+    if (r->response != NULL) {
+        free(r->body);
+        ret = MHD_queue_response(conn, (unsigned)r->status, r->response);
+        MHD_destroy_response(r->response);
+        return ret;
+    }
     if (r->fd >= 0)
         resp = MHD_create_response_from_fd(r->fd_size, r->fd);
     else
@@ -138,6 +145,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             .body = st->body != NULL ? st->body : "",
             .len = st->len,
             .bearer = bearer_of(conn),
+            .conn = conn,
+            .tag = &st->tag,
         };
         gw_route(h->ctx, &req, &r);
     }
@@ -149,7 +158,8 @@ cc_status gw_http_start(struct gw_http **hp, struct gw_ctx *ctx, char *err, size
     struct gw_http *h;
     struct sockaddr_storage ss;
     socklen_t sslen;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE;
 
     memset(&ss, 0, sizeof(ss));
     if (strchr(ctx->cfg->http_addr, ':') != NULL) {

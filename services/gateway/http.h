@@ -16,9 +16,19 @@
 
 #define GW_BODY_MAX (1024 * 1024)
 
+struct gw_ws;
+
 struct gw_ctx {
     const struct cc_config *cfg; /* borrowed for the server's lifetime */
     struct cc_bus *bus;          /* borrowed, thread-safe */
+    struct gw_ws *ws;            /* the WebSocket hub */
+};
+
+/* The first member of the server's per-request state: what a handler that
+ * upgrades the connection (ws.c) leaves for the upgrade callback, which
+ * receives the state as its con_cls. */
+struct gw_conn_tag {
+    char ident[128];
 };
 
 struct gw_request {
@@ -28,6 +38,8 @@ struct gw_request {
     const char *body;  /* NUL-terminated copy, len bytes; "" when none */
     size_t len;
     const char *bearer; /* token of "Authorization: Bearer <token>", else NULL */
+    void *conn;         /* the struct MHD_Connection (headers, query arguments) */
+    struct gw_conn_tag *tag;
 };
 
 struct gw_reply {
@@ -37,6 +49,7 @@ struct gw_reply {
     size_t len;
     int fd; /* >= 0: serve this file instead of body (closed by MHD) */
     size_t fd_size;
+    void *response; /* a ready struct MHD_Response (a 101 upgrade); the server destroys it */
 };
 
 typedef void (*gw_handler)(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);

@@ -6,6 +6,7 @@
 #include "cc_log.h"
 #include "cc_service.h"
 #include "http.h"
+#include "ws.h"
 
 #include <stdio.h>
 
@@ -21,8 +22,14 @@ int main(void)
         return rc;
     ctx.cfg = &svc.cfg;
     ctx.bus = svc.bus;
+    ctx.ws = NULL;
     if (cc_service_serve_ping(&svc, NULL, NULL) != CC_OK) {
         cc_log(CC_LOG_ERROR, "cannot subscribe to ping", NULL);
+        rc = CC_EXIT_FAIL;
+        goto out;
+    }
+    if (gw_ws_start(&ctx.ws, &ctx, err, sizeof(err)) != CC_OK) {
+        cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);
         rc = CC_EXIT_FAIL;
         goto out;
     }
@@ -38,7 +45,9 @@ int main(void)
     }
     cc_service_wait(&svc);
 out:
-    gw_http_stop(http); /* stop HTTP first: handlers use the bus */
+    gw_ws_stop(ctx.ws); /* close the upgraded sockets before MHD stops */
+    gw_http_stop(http); /* then HTTP: handlers use the bus */
     cc_service_stop(&svc);
+    gw_ws_free(ctx.ws); /* no event handler runs after the drain */
     return rc;
 }

@@ -1,0 +1,579 @@
+/* ws: WebSocket hub of the gateway. See ws.h for the protocol and threads. */
+#include "ws.h"
+#include "auth.h"
+#include "cc_log.h"
+#include "cc_pbjson.h"
+#include "cc_time.h"
+#include "enquiry.pb-c.h"
+#include "event.pb-c.h"
+#include "presence.pb-c.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <wslay/wslay.h>
+
+#define PING_EVERY_MS 15000
+#define DEAD_AFTER_MS (3 * PING_EVERY_MS)
+#define TICK_MS 1000
+#define MAX_MESSAGE (64 * 1024) /* what a client may send */
+
+struct msg {
+    struct msg *next;
+    size_t len;
+    char text[];
+};
+
+struct conn {
+    struct conn *next;
+    struct gw_ws *hub;
+    MHD_socket sock;
+    struct MHD_UpgradeResponseHandle *urh;
+    wslay_event_context_ptr ws;
+    bool staff;  /* else a visitor */
+    char id[96]; /* staff id, or the visitor's enquiry id */
+    char *extra; /* bytes MHD read past the handshake, consumed first */
+    size_t extra_len, extra_off;
+    int64_t last_rx_ms, last_ping_ms, last_hb_ms;
+    /* guarded by hub->lock: */
+    struct msg *out_head, *out_tail;
+    size_t out_len;
+    bool doomed;  /* outbox overflowed: close */
+    bool closing; /* hub thread only */
+};
+
+struct gw_ws {
+    struct gw_ctx *ctx;
+    int epfd, evfd;
+    pthread_t thread;
+    pthread_mutex_t lock; /* guards the list, every outbox, nconn, stopping */
+    struct conn *conns;
+    int nconn;
+    bool stopping;
+    bool started;
+};
+
+/* ---- handshake ---------------------------------------------------------- */
+
+static void accept_key(char out[64], const char *key)
+{
+    static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    unsigned char md[SHA_DIGEST_LENGTH];
+    char buf[128];
+    snprintf(buf, sizeof(buf), "%s%s", key, guid);
+    SHA1((const unsigned char *)buf, strlen(buf), md);
+    EVP_EncodeBlock((unsigned char *)out, md, SHA_DIGEST_LENGTH);
+}
+
+static bool header_has(struct MHD_Connection *c, const char *name, const char *token)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+    size_t n = strlen(token);
+    for (const char *p = v; p != NULL && *p != '\0'; p++)
+        if (strncasecmp(p, token, n) == 0)
+            return true;
+    return false;
+}
+
+static void on_upgraded(void *cls, struct MHD_Connection *connection, void *con_cls,
+                        const char *extra_in, size_t extra_in_size, MHD_socket sock,
+                        struct MHD_UpgradeResponseHandle *urh);
+
+void gw_ws_upgrade(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    struct MHD_Connection *c = req->conn;
+    const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-WebSocket-Key");
+    const char *version = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-WebSocket-Version");
+    const char *token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+    struct gw_request authreq = *req;
+    struct MHD_Response *resp;
+    char accept[64];
+
+    if (!header_has(c, "Upgrade", "websocket") || !header_has(c, "Connection", "upgrade") ||
+        key == NULL || strlen(key) > 64 || version == NULL || strcmp(version, "13") != 0) {
+        gw_reply_error(r, 400, "invalid", "expected a WebSocket (version 13) handshake", NULL);
+        return;
+    }
+    if (token == NULL)
+        token = req->bearer;
+    authreq.bearer = token;
+    if (token != NULL && strncmp(token, "v-", 2) == 0) {
+        /* a visitor: the queue checks the token against the enquiry */
+        const char *eid = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "enquiry");
+        Cc__EnquiryActor actor = CC__ENQUIRY_ACTOR__INIT;
+        Cc__EnquiryRequest er = CC__ENQUIRY_REQUEST__INIT;
+        ProtobufCMessage *out = NULL;
+        bool ok = false;
+        if (eid == NULL || strlen(eid) != 36) {
+            gw_reply_error(r, 400, "invalid", "a visitor names its enquiry", "enquiry");
+            return;
+        }
+        actor.visitor_token = (char *)token;
+        er.enquiry_id = (char *)eid;
+        er.actor = &actor;
+        if (cc_bus_request(ctx->bus, "cc.queue.get", &er.base, &cc__enquiry_reply__descriptor,
+                           ctx->cfg->request_timeout_ms, &out) != CC_OK) {
+            gw_reply_error(r, 503, "unavailable", "the queue did not answer, try again", NULL);
+            return;
+        }
+        ok = ((Cc__EnquiryReply *)out)->error == NULL ||
+             ((Cc__EnquiryReply *)out)->error->code[0] == '\0';
+        protobuf_c_message_free_unpacked(out, NULL);
+        if (!ok) {
+            gw_reply_error(r, 403, "forbidden", "this token does not open that enquiry", NULL);
+            return;
+        }
+        snprintf(req->tag->ident, sizeof(req->tag->ident), "v:%s", eid);
+    } else {
+        struct gw_staff who;
+        if (!gw_auth_staff(ctx, &authreq, r, &who))
+            return;
+        snprintf(req->tag->ident, sizeof(req->tag->ident), "s:%s", who.id);
+    }
+    accept_key(accept, key);
+    resp = MHD_create_response_for_upgrade(on_upgraded, ctx->ws);
+    if (resp == NULL) {
+        gw_reply_error(r, 500, "internal", "out of memory", NULL);
+        return;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "Upgrade");
+    MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept);
+    r->status = MHD_HTTP_SWITCHING_PROTOCOLS;
+    r->response = resp;
+}
+
+/* ---- wslay callbacks (hub thread) ---------------------------------------- */
+
+static ssize_t recv_cb(wslay_event_context_ptr ws, uint8_t *buf, size_t len, int flags, void *user)
+{
+    struct conn *c = user;
+    ssize_t n;
+    (void)flags;
+
+    if (c->extra_off < c->extra_len) {
+        size_t k = c->extra_len - c->extra_off < len ? c->extra_len - c->extra_off : len;
+        memcpy(buf, c->extra + c->extra_off, k);
+        c->extra_off += k;
+        return (ssize_t)k;
+    }
+    while ((n = recv(c->sock, buf, len, 0)) < 0 && errno == EINTR)
+        ;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        wslay_event_set_error(ws, WSLAY_ERR_WOULDBLOCK);
+        return -1;
+    }
+    if (n <= 0) {
+        wslay_event_set_error(ws, WSLAY_ERR_CALLBACK_FAILURE);
+        return -1;
+    }
+    c->last_rx_ms = cc_mono_ms();
+    return n;
+}
+
+static ssize_t send_cb(wslay_event_context_ptr ws, const uint8_t *data, size_t len, int flags,
+                       void *user)
+{
+    struct conn *c = user;
+    ssize_t n;
+    (void)flags;
+
+    while ((n = send(c->sock, data, len, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        ;
+    if (n < 0) {
+        wslay_event_set_error(ws, errno == EAGAIN || errno == EWOULDBLOCK
+                                      ? WSLAY_ERR_WOULDBLOCK
+                                      : WSLAY_ERR_CALLBACK_FAILURE);
+        return -1;
+    }
+    return n;
+}
+
+static int genmask_cb(wslay_event_context_ptr ws, uint8_t *buf, size_t len, void *user)
+{
+    (void)ws;
+    (void)user;
+    return getrandom(buf, len, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static void on_msg(wslay_event_context_ptr ws, const struct wslay_event_on_msg_recv_arg *arg,
+                   void *user)
+{
+    (void)ws;
+    (void)arg;
+    ((struct conn *)user)->last_rx_ms = cc_mono_ms(); /* text, pong or close: alive */
+}
+
+static const struct wslay_event_callbacks callbacks = {
+    .recv_callback = recv_cb,
+    .send_callback = send_cb,
+    .genmask_callback = genmask_cb,
+    .on_msg_recv_callback = on_msg,
+};
+
+/* ---- connections ----------------------------------------------------------- */
+
+static void heartbeat(struct gw_ws *w, struct conn *c)
+{
+    Cc__HeartbeatRequest h = CC__HEARTBEAT_REQUEST__INIT;
+    h.staff_id = c->id;
+    cc_bus_publish(w->ctx->bus, "cc.presence.heartbeat", &h.base);
+    c->last_hb_ms = cc_mono_ms();
+}
+
+static void on_upgraded(void *cls, struct MHD_Connection *connection, void *con_cls,
+                        const char *extra_in, size_t extra_in_size, MHD_socket sock,
+                        struct MHD_UpgradeResponseHandle *urh)
+{
+    struct gw_ws *w = cls;
+    const char *ident = ((struct gw_conn_tag *)con_cls)->ident;
+    struct conn *c = calloc(1, sizeof(*c));
+    struct epoll_event ev = {.events = EPOLLIN};
+    (void)connection;
+
+    if (c == NULL || (ident[0] != 's' && ident[0] != 'v'))
+        goto fail;
+    c->hub = w;
+    c->sock = sock;
+    c->urh = urh;
+    c->staff = ident[0] == 's';
+    snprintf(c->id, sizeof(c->id), "%s", ident + 2);
+    c->last_rx_ms = c->last_ping_ms = cc_mono_ms();
+    if (extra_in_size > 0) {
+        c->extra = malloc(extra_in_size);
+        if (c->extra == NULL)
+            goto fail;
+        memcpy(c->extra, extra_in, extra_in_size);
+        c->extra_len = extra_in_size;
+    }
+    if (wslay_event_context_server_init(&c->ws, &callbacks, c) != 0)
+        goto fail;
+    wslay_event_config_set_max_recv_msg_length(c->ws, MAX_MESSAGE);
+    fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK); /* the hub never blocks */
+    pthread_mutex_lock(&w->lock);
+    if (w->stopping || w->nconn >= GW_WS_MAX_CONN) {
+        pthread_mutex_unlock(&w->lock);
+        wslay_event_context_free(c->ws);
+        goto fail;
+    }
+    ev.data.ptr = c;
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, sock, &ev) != 0) {
+        pthread_mutex_unlock(&w->lock);
+        wslay_event_context_free(c->ws);
+        goto fail;
+    }
+    c->next = w->conns;
+    w->conns = c;
+    w->nconn++;
+    pthread_mutex_unlock(&w->lock);
+    if (c->staff)
+        heartbeat(w, c); /* connecting proves the console is alive */
+    if (c->extra_len > 0) {
+        uint64_t one = 1;
+        ssize_t wr = write(w->evfd, &one, sizeof(one)); /* read the extra bytes now */
+        (void)wr;
+    }
+    return;
+fail:
+    if (c != NULL)
+        free(c->extra);
+    free(c);
+    MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+}
+
+/* Hub thread, with the lock held: unlinks and frees c. */
+static void close_locked(struct gw_ws *w, struct conn *c)
+{
+    struct conn **p = &w->conns;
+    while (*p != NULL && *p != c)
+        p = &(*p)->next;
+    if (*p == c) {
+        *p = c->next;
+        w->nconn--;
+    }
+    epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->sock, NULL);
+    wslay_event_context_free(c->ws);
+    MHD_upgrade_action(c->urh, MHD_UPGRADE_ACTION_CLOSE);
+    while (c->out_head != NULL) {
+        struct msg *m = c->out_head;
+        c->out_head = m->next;
+        free(m);
+    }
+    free(c->extra);
+    free(c);
+}
+
+/* Hub thread, lock held: moves the outbox into wslay. */
+static void flush_outbox_locked(struct conn *c)
+{
+    while (c->out_head != NULL) {
+        struct msg *m = c->out_head;
+        struct wslay_event_msg wm = {WSLAY_TEXT_FRAME, (const uint8_t *)m->text, m->len};
+        c->out_head = m->next;
+        c->out_len--;
+        wslay_event_queue_msg(c->ws, &wm); /* copies the bytes */
+        free(m);
+    }
+    c->out_tail = NULL;
+}
+
+/* Hub thread, lock held: reads/writes what the socket allows; false = close it. */
+static bool service_locked(struct conn *c, uint32_t events)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+
+    if (c->doomed)
+        return false;
+    flush_outbox_locked(c);
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->extra_off < c->extra_len)
+        if (wslay_event_recv(c->ws) != 0)
+            return false;
+    if (wslay_event_want_write(c->ws) && wslay_event_send(c->ws) != 0)
+        return false;
+    if (!wslay_event_want_read(c->ws) && !wslay_event_want_write(c->ws))
+        return false; /* closed in both directions */
+    if (wslay_event_want_write(c->ws))
+        ev.events |= EPOLLOUT;
+    epoll_ctl(c->hub->epfd, EPOLL_CTL_MOD, c->sock, &ev);
+    return true;
+}
+
+static void tick_locked(struct gw_ws *w)
+{
+    int64_t now = cc_mono_ms();
+    int64_t hb_every = (int64_t)w->ctx->cfg->heartbeat_timeout_s * 1000 / 3;
+    struct conn *c = w->conns, *next;
+
+    for (; c != NULL; c = next) {
+        next = c->next;
+        if (now - c->last_rx_ms > DEAD_AFTER_MS) {
+            cc_log(CC_LOG_INFO, "websocket silent, closing", "id", c->id, NULL);
+            close_locked(w, c);
+            continue;
+        }
+        if (now - c->last_ping_ms >= PING_EVERY_MS) {
+            struct wslay_event_msg ping = {WSLAY_PING, NULL, 0};
+            wslay_event_queue_msg(c->ws, &ping);
+            c->last_ping_ms = now;
+        }
+        if (c->staff && now - c->last_hb_ms >= hb_every)
+            heartbeat(w, c);
+        if (!service_locked(c, 0))
+            close_locked(w, c);
+    }
+}
+
+static void *hub(void *arg)
+{
+    struct gw_ws *w = arg;
+    struct epoll_event evs[64];
+    int64_t next_tick = cc_mono_ms() + TICK_MS;
+
+    for (;;) {
+        int n = epoll_wait(w->epfd, evs, 64, TICK_MS);
+        pthread_mutex_lock(&w->lock);
+        if (w->stopping) {
+            while (w->conns != NULL)
+                close_locked(w, w->conns);
+            pthread_mutex_unlock(&w->lock);
+            return NULL;
+        }
+        for (int i = 0; i < n; i++) {
+            struct conn *c = evs[i].data.ptr;
+            if (c == NULL) { /* the eventfd: outboxes to flush */
+                uint64_t v;
+                ssize_t rd = read(w->evfd, &v, sizeof(v));
+                (void)rd;
+                for (struct conn *k = w->conns, *next; k != NULL; k = next) {
+                    next = k->next;
+                    if ((k->out_head != NULL || k->doomed || k->extra_off < k->extra_len) &&
+                        !service_locked(k, 0))
+                        close_locked(w, k);
+                }
+                continue;
+            }
+            /* a conn closed earlier in this batch is no longer in the list */
+            for (struct conn *k = w->conns; k != NULL; k = k->next) {
+                if (k == c) {
+                    if (!service_locked(c, evs[i].events))
+                        close_locked(w, c);
+                    break;
+                }
+            }
+        }
+        if (cc_mono_ms() >= next_tick) {
+            tick_locked(w);
+            next_tick = cc_mono_ms() + TICK_MS;
+        }
+        pthread_mutex_unlock(&w->lock);
+    }
+}
+
+/* ---- events -> sockets (bus threads) ------------------------------------------ */
+
+static bool visitor_sees(const char *type)
+{
+    static const char *const outcome[] = {"enquiry.answered",  "enquiry.missed",
+                                          "enquiry.voicemail", "enquiry.blocked",
+                                          "enquiry.cancelled", "enquiry.ended"};
+    for (size_t i = 0; i < sizeof(outcome) / sizeof(outcome[0]); i++)
+        if (strcmp(type, outcome[i]) == 0)
+            return true;
+    return false;
+}
+
+static void on_event(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                     void *arg)
+{
+    struct gw_ws *w = arg;
+    Cc__Event *ev = (Cc__Event *)pb;
+    const char *enquiry_id = ev->body_case == CC__EVENT__BODY_ENQUIRY ? ev->enquiry->id : NULL;
+    bool for_visitor = enquiry_id != NULL && visitor_sees(ev->type);
+    json_t *j;
+    char *text;
+    size_t len;
+    bool queued = false;
+    (void)bus;
+    (void)m;
+
+    if (ev->staff_id[0] == '\0' && !for_visitor)
+        return;
+    j = json_pack("{s:s,s:s,s:s,s:I}", "type", ev->type, "staff_id", ev->staff_id, "reason",
+                  ev->reason, "ts_ms", (json_int_t)ev->ts_ms);
+    if (ev->body_case == CC__EVENT__BODY_ENQUIRY)
+        json_object_set_new(j, "enquiry", cc_pbjson_from_message(&ev->enquiry->base));
+    else if (ev->body_case == CC__EVENT__BODY_PRESENCE)
+        json_object_set_new(j, "presence", cc_pbjson_from_message(&ev->presence->base));
+    text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (text == NULL)
+        return;
+    len = strlen(text);
+
+    pthread_mutex_lock(&w->lock);
+    for (struct conn *c = w->conns; c != NULL; c = c->next) {
+        struct msg *msg;
+        bool match = c->staff ? strcmp(c->id, ev->staff_id) == 0
+                              : for_visitor && strcmp(c->id, enquiry_id) == 0;
+        if (!match || c->doomed)
+            continue;
+        if (c->out_len >= GW_WS_MAX_OUTBOX) {
+            c->doomed = true; /* a reader this slow would only fall further behind */
+            queued = true;
+            continue;
+        }
+        msg = malloc(sizeof(*msg) + len + 1);
+        if (msg == NULL)
+            continue;
+        msg->next = NULL;
+        msg->len = len;
+        memcpy(msg->text, text, len + 1);
+        if (c->out_tail != NULL)
+            c->out_tail->next = msg;
+        else
+            c->out_head = msg;
+        c->out_tail = msg;
+        c->out_len++;
+        queued = true;
+    }
+    pthread_mutex_unlock(&w->lock);
+    free(text);
+    if (queued) {
+        uint64_t one = 1;
+        ssize_t wr = write(w->evfd, &one, sizeof(one));
+        (void)wr;
+    }
+}
+
+/* ---- life cycle ------------------------------------------------------------------ */
+
+cc_status gw_ws_start(struct gw_ws **wp, struct gw_ctx *ctx, char *err, size_t errlen)
+{
+    struct gw_ws *w = calloc(1, sizeof(*w));
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    cc_status st;
+
+    *wp = NULL;
+    if (w == NULL)
+        return CC_ERR_NOMEM;
+    w->ctx = ctx;
+    w->epfd = w->evfd = -1;
+    pthread_mutex_init(&w->lock, NULL);
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->epfd < 0 || w->evfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev) != 0) {
+        snprintf(err, errlen, "websocket hub: %s", strerror(errno));
+        gw_ws_free(w);
+        return CC_ERR_IO;
+    }
+    if (pthread_create(&w->thread, NULL, hub, w) != 0) {
+        snprintf(err, errlen, "websocket hub: cannot start its thread");
+        gw_ws_free(w);
+        return CC_ERR_IO;
+    }
+    w->started = true;
+    /* no queue group: every gateway replica pushes to its own sockets */
+    st = cc_bus_subscribe_pb(ctx->bus, "cc.evt.enquiry.>", NULL, &cc__event__descriptor, on_event,
+                             w);
+    if (st == CC_OK)
+        st = cc_bus_subscribe_pb(ctx->bus, "cc.evt.presence.>", NULL, &cc__event__descriptor,
+                                 on_event, w);
+    if (st != CC_OK) {
+        snprintf(err, errlen, "websocket hub: cannot subscribe to events");
+        gw_ws_free(w); /* nothing was delivered yet: nothing to drain */
+        return st;
+    }
+    *wp = w;
+    return CC_OK;
+}
+
+int gw_ws_count(struct gw_ws *w)
+{
+    int n;
+    pthread_mutex_lock(&w->lock);
+    n = w->nconn;
+    pthread_mutex_unlock(&w->lock);
+    return n;
+}
+
+void gw_ws_stop(struct gw_ws *w)
+{
+    if (w == NULL)
+        return;
+    if (w->started) {
+        uint64_t one = 1;
+        ssize_t wr;
+        pthread_mutex_lock(&w->lock);
+        w->stopping = true;
+        pthread_mutex_unlock(&w->lock);
+        wr = write(w->evfd, &one, sizeof(one));
+        (void)wr;
+        pthread_join(w->thread, NULL);
+        w->started = false;
+    }
+}
+
+void gw_ws_free(struct gw_ws *w)
+{
+    if (w == NULL)
+        return;
+    gw_ws_stop(w);
+    if (w->epfd >= 0)
+        close(w->epfd);
+    if (w->evfd >= 0)
+        close(w->evfd);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}

@@ -1,0 +1,49 @@
+/*
+ * ws: the WebSocket of staff consoles and visitors (RFC 6455 framing by
+ * wslay over a socket upgraded by libmicrohttpd).
+ *
+ *   GET /api/v1/ws?token=<staff token>                     a staff console
+ *   GET /api/v1/ws?token=v-<visitor token>&enquiry=<id>    a visitor
+ *
+ * Server -> client, one JSON text message per event:
+ *   {"type":"enquiry.offered","enquiry":{...},"staff_id":"bob","reason":""}
+ * Staff get every enquiry event addressed to them (offered, withdrawn,
+ * answered, ...) and their own presence.changed; a visitor gets the
+ * outcome events of their enquiry (answered, missed, voicemail, blocked,
+ * cancelled, ended). Client -> server messages are read and ignored.
+ *
+ * While a staff console's socket is open the hub sends its heartbeat to
+ * presence (every CC_HEARTBEAT_TIMEOUT_S / 3); when the socket goes, the
+ * heartbeats stop and presence takes the staff member offline (R7.1).
+ * A socket silent for 3 ping intervals (15 s each) is closed.
+ *
+ * Threads: one hub thread owns every socket and wslay context (epoll);
+ * other threads only append to a connection's outbox under the hub mutex
+ * and wake the hub through an eventfd.
+ */
+#ifndef GW_WS_H
+#define GW_WS_H
+#include "http.h"
+
+#define GW_WS_MAX_CONN 20000
+#define GW_WS_MAX_OUTBOX 256 /* queued messages per socket; a slower reader is cut off */
+
+struct gw_ws;
+
+/* Starts the hub thread and subscribes to the events. */
+cc_status gw_ws_start(struct gw_ws **wp, struct gw_ctx *ctx, char *err, size_t errlen);
+/* Closes every socket and stops the hub thread: before the HTTP server
+ * stops (it must not hold upgraded sockets). Events may still arrive until
+ * the bus is drained; they find no socket. */
+void gw_ws_stop(struct gw_ws *w);
+/* After the bus is drained. Accepts NULL. */
+void gw_ws_free(struct gw_ws *w);
+
+/* The route handler of GET /api/v1/ws: checks the handshake and the token,
+ * then answers 101 and hands the socket to the hub. */
+void gw_ws_upgrade(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+
+/* Number of open sockets (for tests and status). */
+int gw_ws_count(struct gw_ws *w);
+
+#endif

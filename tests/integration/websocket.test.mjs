@@ -1,0 +1,115 @@
+// Issue 3, the WebSocket: staff consoles get offers, withdrawals and their
+// presence pushed as they happen (R4.2, R5.3); visitors get the outcome of
+// their enquiry; an open console keeps its staff member online and losing
+// it takes them offline (R7.1). Real stack, real sockets (npm "ws").
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { apiClient, startStack, until } from './lib/stack.mjs';
+
+const ADMIN = 'websocket-admin-token-0123456789';
+
+// Opens a socket and collects its JSON messages.
+function connect(url) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const box = { ws, messages: [], closed: false };
+    ws.on('message', (d) => box.messages.push(JSON.parse(d.toString())));
+    ws.on('close', () => { box.closed = true; });
+    ws.on('open', () => resolve(box));
+    ws.on('unexpected-response', (req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+    ws.on('error', reject);
+  });
+}
+const find = (box, type, pred = () => true) => box.messages.find((m) => m.type === type && pred(m));
+
+describe('websocket', () => {
+  let stack;
+  let http;
+  let wsUrl;
+  let n = 0;
+
+  before(async () => {
+    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_HEARTBEAT_TIMEOUT_S: '3' });
+    http = apiClient(stack);
+    wsUrl = stack.url.replace('http:', 'ws:') + '/api/v1/ws';
+  });
+  after(async () => {
+    const res = await stack?.stop();
+    assert.equal(res?.code, 0);
+    assert.deepEqual(res.sanitizer, []);
+  });
+
+  async function team(size, channel = {}) {
+    const t = `w${++n}`;
+    const ids = Array.from({ length: size }, (_, i) => `${t}-s${i}`);
+    for (const id of ids) {
+      assert.equal((await http('PUT', `/staff/${id}`, { name: id, email: `${id}@x.example`, role: 'staff', password: 'password-1' }, ADMIN)).status, 201);
+    }
+    await http('PUT', `/groups/${t}`, { name: t, member_ids: ids }, ADMIN);
+    await http('PUT', `/channels/${t}`, { name: `${t} line`, type: 'widget', group_id: t, ...channel }, ADMIN);
+    const staff = {};
+    for (const id of ids) staff[id] = (await http('POST', '/login', { email: `${id}@x.example`, password: 'password-1' })).body.token;
+    return { channel: t, ids, staff };
+  }
+
+  test('R4.2 + R5.3: consoles get the offer at once, and the losers get it withdrawn', async () => {
+    const { channel, ids, staff } = await team(2);
+    const consoles = await Promise.all(ids.map((s) => connect(`${wsUrl}?token=${staff[s]}`)));
+    const c = await http('POST', '/enquiries', { channel_id: channel, kind: 'call', caller: 'Ann' });
+    const id = c.body.enquiry.id;
+    for (const box of consoles) {
+      await until(() => find(box, 'enquiry.offered', (m) => m.enquiry.id === id), 3000, 'the offer');
+      assert.equal(find(box, 'enquiry.offered').enquiry.channel_id, channel);
+    }
+    assert.equal((await http('POST', `/enquiries/${id}/answer`, undefined, staff[ids[0]])).status, 200);
+    await until(() => find(consoles[0], 'enquiry.answered', (m) => m.enquiry.id === id), 3000, 'answered, to the winner');
+    const w = await until(() => find(consoles[1], 'enquiry.withdrawn', (m) => m.enquiry.id === id), 3000, 'withdrawn, to the other');
+    assert.equal(w.reason, 'answered_by_other');
+    assert.equal(find(consoles[1], 'enquiry.answered'), undefined, 'the loser is told withdrawn, not answered');
+    for (const box of consoles) box.ws.close();
+  });
+
+  test('a visitor gets the outcome of their own enquiry only', async () => {
+    const { channel, ids, staff } = await team(1);
+    const a = (await http('POST', '/enquiries', { channel_id: channel, kind: 'chat', caller: 'Ann' })).body;
+    const b = (await http('POST', '/enquiries', { channel_id: channel, kind: 'chat', caller: 'Ben' })).body;
+    const visitor = await connect(`${wsUrl}?token=${a.visitor_token}&enquiry=${a.enquiry.id}`);
+    await http('POST', `/enquiries/${b.enquiry.id}/answer`, undefined, staff[ids[0]]);
+    await http('POST', `/enquiries/${a.enquiry.id}/answer`, undefined, staff[ids[0]]);
+    await until(() => find(visitor, 'enquiry.answered'), 3000, 'the answer');
+    await http('POST', `/enquiries/${a.enquiry.id}/end`, undefined, staff[ids[0]]);
+    await until(() => find(visitor, 'enquiry.ended'), 3000, 'the end');
+    assert.ok(visitor.messages.every((m) => m.enquiry.id === a.enquiry.id), 'nothing about Ben');
+    assert.equal(find(visitor, 'enquiry.offered'), undefined, 'visitors do not see offers');
+    visitor.ws.close();
+    await assert.rejects(connect(`${wsUrl}?token=${a.visitor_token}&enquiry=${b.enquiry.id}`), (e) => e.status === 403);
+  });
+
+  test('bad handshakes: no token 401, wrong token 401, not a WebSocket 400', async () => {
+    await assert.rejects(connect(wsUrl), (e) => e.status === 401);
+    await assert.rejects(connect(`${wsUrl}?token=${'a'.repeat(64)}`), (e) => e.status === 401);
+    const plain = await fetch(wsUrl.replace('ws:', 'http:'));
+    assert.equal(plain.status, 400);
+  });
+
+  test('R7.1: an open console keeps its staff member online; losing it takes them offline', async () => {
+    const { ids, staff } = await team(1);
+    const token = staff[ids[0]];
+    const console1 = await connect(`${wsUrl}?token=${token}`);
+    await new Promise((r) => setTimeout(r, 5000)); // > CC_HEARTBEAT_TIMEOUT_S, no REST heartbeat
+    assert.equal((await http('GET', '/me', undefined, token)).body.status, 'online');
+    console1.ws.terminate(); // the network goes, no close frame
+    await until(async () => (await http('GET', '/me', undefined, token)).body.status === 'offline', 8000, 'offline');
+    assert.ok(console1.messages.length === 0 || console1.messages.every((m) => m.type));
+  });
+
+  test('presence changes are pushed to the staff member\'s own console', async () => {
+    const { ids, staff } = await team(1);
+    const box = await connect(`${wsUrl}?token=${staff[ids[0]]}`);
+    await http('PUT', '/me/status', { status: 'busy' }, staff[ids[0]]);
+    const m = await until(() => find(box, 'presence.changed', (x) => x.presence.status === 'busy'), 3000, 'the push');
+    assert.equal(m.presence.staff_id, ids[0]);
+    box.ws.close();
+  });
+});
