@@ -169,3 +169,48 @@ void gw_enquiries_answer(struct gw_ctx *ctx, const struct gw_request *req, struc
     }
     protobuf_c_message_free_unpacked(out, NULL);
 }
+
+void gw_enquiries_messages(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    Cc__EnquiryActor actor;
+    Cc__ChatRequest cr = CC__CHAT_REQUEST__INIT;
+    struct gw_staff who;
+    ProtobufCMessage *out = NULL;
+    json_t *body = NULL;
+    bool post = strcmp(req->method, "POST") == 0;
+
+    if (!actor_of(ctx, req, r, &actor, &who))
+        return;
+    cr.enquiry_id = (char *)req->param;
+    cr.actor = &actor;
+    if (post) {
+        json_error_t je;
+        const json_t *text;
+        body = json_loadb(req->body, req->len, JSON_REJECT_DUPLICATES, &je);
+        text = json_object_get(body, "text");
+        if (body == NULL || !json_is_object(body)) {
+            gw_reply_error(r, 400, "invalid", "body must be a JSON object", "body");
+            goto out;
+        }
+        if (json_object_size(body) != 1 || !json_is_string(text) || json_string_length(text) == 0) {
+            gw_reply_error(r, 400, "invalid", "{\"text\": \"...\"} with 1 to 4000 bytes", "text");
+            goto out;
+        }
+        cr.text = (char *)json_string_value(text);
+    }
+    if (call(ctx, "cc.queue.chat", &cr.base, &cc__chat_reply__descriptor, &out, r)) {
+        Cc__ChatReply *rep = (Cc__ChatReply *)out;
+        if (!reply_error(r, rep->error)) {
+            if (post && rep->n_messages == 1) {
+                reply_value(r, 201, cc_pbjson_from_message(&rep->messages[0]->base));
+            } else {
+                json_t *j = cc_pbjson_from_message(out);
+                json_object_del(j, "error");
+                reply_value(r, 200, j);
+            }
+        }
+    }
+out:
+    protobuf_c_message_free_unpacked(out, NULL);
+    json_decref(body);
+}

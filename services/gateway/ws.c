@@ -425,9 +425,9 @@ static void *hub(void *arg)
 
 static bool visitor_sees(const char *type)
 {
-    static const char *const outcome[] = {"enquiry.answered",  "enquiry.missed",
-                                          "enquiry.voicemail", "enquiry.blocked",
-                                          "enquiry.cancelled", "enquiry.ended"};
+    static const char *const outcome[] = {
+        "enquiry.answered", "enquiry.message",   "enquiry.missed", "enquiry.voicemail",
+        "enquiry.blocked",  "enquiry.cancelled", "enquiry.ended"};
     for (size_t i = 0; i < sizeof(outcome) / sizeof(outcome[0]); i++)
         if (strcmp(type, outcome[i]) == 0)
             return true;
@@ -456,6 +456,8 @@ static void on_event(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMe
         json_object_set_new(j, "enquiry", cc_pbjson_from_message(&ev->enquiry->base));
     else if (ev->body_case == CC__EVENT__BODY_PRESENCE)
         json_object_set_new(j, "presence", cc_pbjson_from_message(&ev->presence->base));
+    if (ev->message != NULL)
+        json_object_set_new(j, "message", cc_pbjson_from_message(&ev->message->base));
     text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     if (text == NULL)

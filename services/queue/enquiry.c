@@ -17,7 +17,7 @@
 #define EXPIRE_BATCH "100"
 #define CALLER_MAX 200
 
-enum { S_CREATE, S_ANSWER, S_EXPIRE, S_END, S_PENDING, S_RECONCILE, S_FOLLOWUPS, S_COUNT };
+enum { S_CREATE, S_ANSWER, S_EXPIRE, S_END, S_PENDING, S_RECONCILE, S_FOLLOWUPS, S_CHAT, S_COUNT };
 
 struct enquiries {
     struct cc_bus *bus;
@@ -548,6 +548,125 @@ static void on_end(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMess
     on_get_or_end(arg, m, (Cc__EnquiryRequest *)pb, true);
 }
 
+/* ---- chat in the enquiry room (R2.2) ------------------------------------------- */
+
+#define CHAT_TEXT_MAX 4000
+
+static void list_chat(struct enquiries *q, const char *id, Cc__ChatReply *rep, redisReply **keep)
+{
+    char key[96];
+    const char *argv[4] = {"LRANGE", key, "0", "-1"};
+    redisReply *r;
+
+    snprintf(key, sizeof(key), "cc:enq:%s:chat", id);
+    r = cc_redis_command(q->redis, 4, argv, NULL);
+    *keep = r;
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+        return;
+    rep->messages = calloc(r->elements + 1, sizeof(*rep->messages));
+    for (size_t i = 0; rep->messages != NULL && i < r->elements; i++) {
+        Cc__ChatMessage *m =
+            cc__chat_message__unpack(NULL, r->element[i]->len, (const uint8_t *)r->element[i]->str);
+        if (m != NULL)
+            rep->messages[rep->n_messages++] = m;
+    }
+}
+
+static void on_chat(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb, void *arg)
+{
+    struct enquiries *q = arg;
+    Cc__ChatRequest *req = (Cc__ChatRequest *)pb;
+    Cc__ChatReply rep = CC__CHAT_REPLY__INIT;
+    Cc__Error err = CC__ERROR__INIT;
+    Cc__ChatMessage msg = CC__CHAT_MESSAGE__INIT, *one = &msg;
+    Cc__Enquiry e;
+    redisReply *h = NULL, *r = NULL, *list = NULL;
+    char id[CC_ID_LEN], author[96], ttl[16];
+    bool visitor = req->actor != NULL && req->actor->visitor_token[0] != '\0';
+    (void)bus;
+
+    if (!cc_id_valid(req->enquiry_id, strlen(req->enquiry_id)) ||
+        (h = load(q, req->enquiry_id)) == NULL || h->type != REDIS_REPLY_ARRAY ||
+        h->elements == 0) {
+        set_error(&err,
+                  h == NULL && cc_id_valid(req->enquiry_id, strlen(req->enquiry_id))
+                      ? CC_ERR_UNAVAILABLE
+                      : CC_ERR_NOT_FOUND,
+                  "no such enquiry", NULL);
+        goto reply;
+    }
+    enquiry_from(&e, h->element, h->elements);
+    /* the room is the visitor's and the answering staff member's */
+    if (!allowed(q, req->actor, req->enquiry_id, h, &e) ||
+        (!visitor && (e.answered_by == NULL || strcmp(e.answered_by, req->actor->staff_id) != 0))) {
+        set_error(&err, CC_ERR_DENIED, "this enquiry room is not yours", NULL);
+        goto reply;
+    }
+    if (req->text[0] == '\0') {
+        list_chat(q, req->enquiry_id, &rep, &list);
+        if (list == NULL || list->type != REDIS_REPLY_ARRAY)
+            set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        goto reply;
+    }
+    if (strlen(req->text) > CHAT_TEXT_MAX) {
+        set_error(&err, CC_ERR_INVALID, "text is longer than 4000 bytes", "text");
+        goto reply;
+    }
+    cc_id_new(id);
+    snprintf(author, sizeof(author), visitor ? "visitor" : "staff:%s",
+             visitor ? "" : req->actor->staff_id);
+    msg.id = id;
+    msg.enquiry_id = req->enquiry_id;
+    msg.author = author;
+    msg.text = req->text;
+    msg.ts_ms = cc_wall_ms();
+    snprintf(ttl, sizeof(ttl), "%d", q->cfg->enquiry_ttl_s);
+    {
+        size_t n = cc__chat_message__get_packed_size(&msg);
+        uint8_t *buf = malloc(n ? n : 1);
+        const char *argv[3] = {req->enquiry_id, (const char *)buf, ttl};
+        size_t lens[3] = {strlen(req->enquiry_id), n, strlen(ttl)};
+        if (buf == NULL) {
+            set_error(&err, CC_ERR_NOMEM, "out of memory", NULL);
+            goto reply;
+        }
+        cc__chat_message__pack(&msg, buf);
+        r = cc_redis_script_call(q->redis, q->script[S_CHAT], 0, 3, argv, lens);
+        free(buf);
+    }
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
+        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+    } else if (strcmp(r->element[0]->str, "closed") == 0) {
+        set_error(&err, CC_ERR_CONFLICT, "the enquiry room is not open", NULL);
+    } else if (strcmp(r->element[0]->str, "ok") == 0) {
+        Cc__Event ev = CC__EVENT__INIT;
+        char evid[CC_ID_LEN];
+        ev.type = "enquiry.message";
+        ev.body_case = CC__EVENT__BODY_ENQUIRY;
+        ev.enquiry = &e;
+        ev.staff_id = e.answered_by;
+        ev.message = &msg;
+        if (cc_events_publish(q->bus, q->cfg, &ev, evid) != CC_OK)
+            cc_log(CC_LOG_WARN, "chat event not published", "enquiry_id", e.id, NULL);
+        rep.messages = &one;
+        rep.n_messages = 1;
+    } else {
+        set_error(&err, CC_ERR_NOT_FOUND, "no such enquiry", NULL);
+    }
+reply:
+    if (err.code != NULL && err.code[0] != '\0')
+        rep.error = &err;
+    cc_bus_reply(q->bus, m, &rep.base);
+    if (list != NULL) {
+        for (size_t i = 0; i < rep.n_messages; i++)
+            cc__chat_message__free_unpacked(rep.messages[i], NULL);
+        free(rep.messages);
+    }
+    freeReplyObject(list);
+    freeReplyObject(r);
+    freeReplyObject(h);
+}
+
 /* ---- deadlines ------------------------------------------------------------------ */
 
 static void expire_once(struct enquiries *q)
@@ -610,9 +729,9 @@ static void *timer(void *arg)
 cc_status enquiries_start(struct enquiries **ep, struct cc_bus *bus, struct cc_redis *redis,
                           const struct cc_config *cfg, char *err, size_t errlen)
 {
-    const char *const lua[S_COUNT] = {queue_lua_create,   queue_lua_answer,  queue_lua_expire,
-                                      queue_lua_end,      queue_lua_pending, queue_lua_reconcile,
-                                      queue_lua_followups};
+    const char *const lua[S_COUNT] = {queue_lua_create,    queue_lua_answer,  queue_lua_expire,
+                                      queue_lua_end,       queue_lua_pending, queue_lua_reconcile,
+                                      queue_lua_followups, queue_lua_chat};
     struct enquiries *q = calloc(1, sizeof(*q));
     cc_status st = q != NULL ? CC_OK : CC_ERR_NOMEM;
 
@@ -651,6 +770,7 @@ cc_status enquiries_serve(struct enquiries *q)
         {"cc.queue.pending", &cc__pending_request__descriptor, on_pending},
         {"cc.queue.get", &cc__enquiry_request__descriptor, on_get},
         {"cc.queue.end", &cc__enquiry_request__descriptor, on_end},
+        {"cc.queue.chat", &cc__chat_request__descriptor, on_chat},
         {"cc.evt.presence.changed", &cc__event__descriptor, on_presence},
     };
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {

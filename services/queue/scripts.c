@@ -185,3 +185,12 @@ const char *const queue_lua_followups =
     "ARGV[2])\n"
     "for _, sid in ipairs(due) do redis.call('ZREM', 'cc:followups', sid) end\n"
     "return due\n";
+
+const char *const queue_lua_chat = "local key = 'cc:enq:' .. ARGV[1]\n"
+                                   "local e = redis.call('HMGET', key, 'state', 'answered_by')\n"
+                                   "if not e[1] then return {'not_found'} end\n"
+                                   "if e[1] ~= 'active' then return {'closed', e[1]} end\n"
+                                   "redis.call('RPUSH', key .. ':chat', ARGV[2])\n"
+                                   "redis.call('LTRIM', key .. ':chat', -1000, -1)\n"
+                                   "redis.call('EXPIRE', key .. ':chat', ARGV[3])\n"
+                                   "return {'ok', e[2]}\n";

@@ -11,6 +11,7 @@
  *   cc:group:<gid>:waiting     set of pending broadcast enquiries of a group
  *   cc:staff:<sid>:direct      set of pending direct enquiries for a staff member
  *   cc:followups               zset sid -> end of follow-up (to offer again then)
+ *   cc:enq:<id>:chat           list of cc.ChatMessage (protobuf), oldest first
  *
  * They read the directory mirror (cc:dir:*) and presence (cc:presence:*).
  */
@@ -36,6 +37,9 @@ extern const char *const queue_lua_pending;
  * those they can no longer receive (R8.1, R8.2).
  * ARGV: staff_id, now_ms, fresh_cutoff_ms -> {n_offered, offered..., withdrawn...} */
 extern const char *const queue_lua_reconcile;
+/* ARGV: id, message bytes, ttl_s -> {"not_found"} | {"closed", state} | {"ok", answered_by}
+ * Appends to cc:enq:<id>:chat (the last 1000 are kept) while the room is open. */
+extern const char *const queue_lua_chat;
 /* ARGV: now_ms, limit -> staff ids whose follow-up ended (to reconcile) */
 extern const char *const queue_lua_followups;
 

@@ -86,6 +86,32 @@ describe('websocket', () => {
     await assert.rejects(connect(`${wsUrl}?token=${a.visitor_token}&enquiry=${b.enquiry.id}`), (e) => e.status === 403);
   });
 
+  test('R2.2: chat in the enquiry room, stored and pushed to the other side', async () => {
+    const { channel, ids, staff } = await team(2);
+    const e = (await http('POST', '/enquiries', { channel_id: channel, kind: 'chat', caller: 'Ann' })).body;
+    const id = e.enquiry.id;
+    const early = await http('POST', `/enquiries/${id}/messages`, { text: 'hello?' }, e.visitor_token);
+    assert.equal(early.status, 409, 'no room before it is answered');
+    assert.equal((await http('POST', `/enquiries/${id}/answer`, undefined, staff[ids[0]])).status, 200);
+    const visitor = await connect(`${wsUrl}?token=${e.visitor_token}&enquiry=${id}`);
+    const agent = await connect(`${wsUrl}?token=${staff[ids[0]]}`);
+    const s1 = await http('POST', `/enquiries/${id}/messages`, { text: 'Hello Ann, how can I help?' }, staff[ids[0]]);
+    assert.equal(s1.status, 201, JSON.stringify(s1.body));
+    assert.equal(s1.body.author, `staff:${ids[0]}`);
+    const got = await until(() => find(visitor, 'enquiry.message'), 3000, 'the push to the visitor');
+    assert.equal(got.message.text, 'Hello Ann, how can I help?');
+    const v1 = await http('POST', `/enquiries/${id}/messages`, { text: 'My order 42 is late' }, e.visitor_token);
+    assert.equal(v1.status, 201);
+    await until(() => find(agent, 'enquiry.message', (m) => m.message.author === 'visitor'), 3000, 'the push to staff');
+    const list = await http('GET', `/enquiries/${id}/messages`, undefined, e.visitor_token);
+    assert.deepEqual(list.body.messages.map((m) => m.text), ['Hello Ann, how can I help?', 'My order 42 is late']);
+    assert.equal((await http('GET', `/enquiries/${id}/messages`, undefined, staff[ids[1]])).status, 403, 'not the other staff member');
+    assert.equal((await http('POST', `/enquiries/${id}/messages`, { text: '' }, e.visitor_token)).body.error.field, 'text');
+    assert.equal((await http('POST', `/enquiries/${id}/messages`, { text: 'x'.repeat(4001) }, e.visitor_token)).status, 400);
+    visitor.ws.close();
+    agent.ws.close();
+  });
+
   test('bad handshakes: no token 401, wrong token 401, not a WebSocket 400', async () => {
     await assert.rejects(connect(wsUrl), (e) => e.status === 401);
     await assert.rejects(connect(`${wsUrl}?token=${'a'.repeat(64)}`), (e) => e.status === 401);
