@@ -426,6 +426,29 @@ reply:
 
 /* ---- get / end ---------------------------------------------------------------- */
 
+/* The enquiry's hash, or NULL with err set: not found (also for a malformed
+ * id), or unavailable when Redis did not answer. */
+static redisReply *load_existing(struct enquiries *q, const char *id, Cc__Error *err)
+{
+    redisReply *h;
+
+    if (!cc_id_valid(id, strlen(id))) {
+        set_error(err, CC_ERR_NOT_FOUND, "no such enquiry", NULL);
+        return NULL;
+    }
+    h = load(q, id);
+    if (h == NULL) {
+        set_error(err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        return NULL;
+    }
+    if (h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
+        freeReplyObject(h);
+        set_error(err, CC_ERR_NOT_FOUND, "no such enquiry", NULL);
+        return NULL;
+    }
+    return h;
+}
+
 /* May actor see (and act on) the enquiry held in h? */
 static bool allowed(struct enquiries *q, const Cc__EnquiryActor *a, const char *id, redisReply *h,
                     const Cc__Enquiry *e)
@@ -465,16 +488,8 @@ static void on_get_or_end(struct enquiries *q, const struct cc_bus_msg *m, Cc__E
     Cc__Enquiry e;
     redisReply *h = NULL, *r = NULL, *ch = NULL;
 
-    if (!cc_id_valid(req->enquiry_id, strlen(req->enquiry_id)) ||
-        (h = load(q, req->enquiry_id)) == NULL || h->type != REDIS_REPLY_ARRAY ||
-        h->elements == 0) {
-        set_error(&err,
-                  h == NULL && cc_id_valid(req->enquiry_id, strlen(req->enquiry_id))
-                      ? CC_ERR_UNAVAILABLE
-                      : CC_ERR_NOT_FOUND,
-                  "no such enquiry", NULL);
+    if ((h = load_existing(q, req->enquiry_id, &err)) == NULL)
         goto reply;
-    }
     enquiry_from(&e, h->element, h->elements);
     if (!allowed(q, req->actor, req->enquiry_id, h, &e)) {
         set_error(&err, CC_ERR_DENIED, "this enquiry is not yours", NULL);
@@ -585,16 +600,8 @@ static void on_chat(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMes
     bool visitor = req->actor != NULL && req->actor->visitor_token[0] != '\0';
     (void)bus;
 
-    if (!cc_id_valid(req->enquiry_id, strlen(req->enquiry_id)) ||
-        (h = load(q, req->enquiry_id)) == NULL || h->type != REDIS_REPLY_ARRAY ||
-        h->elements == 0) {
-        set_error(&err,
-                  h == NULL && cc_id_valid(req->enquiry_id, strlen(req->enquiry_id))
-                      ? CC_ERR_UNAVAILABLE
-                      : CC_ERR_NOT_FOUND,
-                  "no such enquiry", NULL);
+    if ((h = load_existing(q, req->enquiry_id, &err)) == NULL)
         goto reply;
-    }
     enquiry_from(&e, h->element, h->elements);
     /* the room is the visitor's and the answering staff member's */
     if (!allowed(q, req->actor, req->enquiry_id, h, &e) ||
