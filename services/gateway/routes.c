@@ -30,6 +30,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/me", gw_staff_me},
     {"PUT", "/api/v1/me/status", gw_staff_status},
     {"POST", "/api/v1/me/heartbeat", gw_staff_heartbeat},
+    {"PUT", "/api/v1/me/activity", gw_staff_activity},
     {"GET", "/api/v1/ws", gw_ws_upgrade},
     {"POST", "/api/v1/enquiries", gw_enquiries_create},
     {"GET", "/api/v1/pending", gw_enquiries_pending},

@@ -167,3 +167,24 @@ void gw_staff_heartbeat(struct gw_ctx *ctx, const struct gw_request *req, struct
     h.staff_id = who.id;
     presence_call(ctx, "cc.presence.heartbeat", &h.base, r);
 }
+
+void gw_staff_activity(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    struct gw_staff who;
+    Cc__SetActivityRequest *in;
+
+    if (!gw_auth_staff(ctx, req, r, &who))
+        return;
+    in = (Cc__SetActivityRequest *)parse(&cc__set_activity_request__descriptor, req, r);
+    if (in == NULL)
+        return;
+    if (in->staff_id[0] != '\0' && strcmp(in->staff_id, who.id) != 0) {
+        gw_reply_error(r, 403, "forbidden", "a staff member sets only their own activity",
+                       "staff_id");
+    } else {
+        Cc__SetActivityRequest ar = *in;
+        ar.staff_id = who.id;
+        presence_call(ctx, "cc.presence.activity", &ar.base, r);
+    }
+    protobuf_c_message_free_unpacked(&in->base, NULL);
+}

@@ -15,5 +15,6 @@ void gw_staff_logout(struct gw_ctx *ctx, const struct gw_request *req, struct gw
 void gw_staff_me(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 void gw_staff_status(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 void gw_staff_heartbeat(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+void gw_staff_activity(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 
 #endif

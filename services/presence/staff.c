@@ -29,6 +29,9 @@ static const char *const heartbeat_lua =
     "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])\n"
     "return redis.call('HGETALL', KEYS[1])\n";
 
+static const char *const outbound_lua = "redis.call('HSET', KEYS[1], 'outbound', ARGV[2])\n"
+                                        "return redis.call('HGETALL', KEYS[1])\n";
+
 static const char *const sweep_lua =
     "local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])\n"
     "for _, sid in ipairs(stale) do\n"
@@ -47,7 +50,7 @@ struct staff {
     struct cc_redis *redis;
     struct dir_store *dir;
     const struct cc_config *cfg;
-    int status_script, heartbeat_script, sweep_script, session_script;
+    int status_script, heartbeat_script, sweep_script, session_script, outbound_script;
     pthread_t sweeper;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -389,6 +392,27 @@ static void on_get(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMess
     freeReplyObject(r);
 }
 
+static void on_activity(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                        void *arg)
+{
+    struct staff *s = arg;
+    Cc__SetActivityRequest *req = (Cc__SetActivityRequest *)pb;
+    const char *extra[1] = {req->outbound_call ? "1" : "0"};
+    redisReply *r;
+    (void)bus;
+
+    r = presence_script(s, s->outbound_script, req->staff_id, extra, 1);
+    reply_presence(s, m, req->staff_id, r);
+    if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
+        Cc__StaffPresence p;
+        Cc__StaffActivity act;
+        presence_from(&p, &act, req->staff_id, r, cc_wall_ms(),
+                      (int64_t)s->cfg->heartbeat_timeout_s * 1000);
+        publish_change(s, &p, "outbound");
+    }
+    freeReplyObject(r);
+}
+
 /* ---- sweep ---------------------------------------------------------------- */
 
 static void sweep_once(struct staff *s)
@@ -461,6 +485,8 @@ cc_status staff_start(struct staff **sp, struct cc_bus *bus, struct cc_redis *re
     if (st == CC_OK)
         st = cc_redis_script_add(redis, session_lua, &s->session_script, err, errlen);
     if (st == CC_OK)
+        st = cc_redis_script_add(redis, outbound_lua, &s->outbound_script, err, errlen);
+    if (st == CC_OK)
         st = cc_events_ensure(bus, err, errlen);
     if (st != CC_OK) {
         free(s);
@@ -491,6 +517,7 @@ cc_status staff_serve(struct staff *s)
         {"cc.presence.status", &cc__set_status_request__descriptor, on_status},
         {"cc.presence.heartbeat", &cc__heartbeat_request__descriptor, on_heartbeat},
         {"cc.presence.get", &cc__get_presence_request__descriptor, on_get},
+        {"cc.presence.activity", &cc__set_activity_request__descriptor, on_activity},
     };
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
         cc_status st =

@@ -199,6 +199,20 @@ describe('enquiries', () => {
     assert.equal((await create(channel, 'call')).body.enquiry.state, 'pending');
   });
 
+  test('R7.2: while making an outbound call, call and chat enquiries are both delivered', async () => {
+    const { channel, ids, staff } = await team(1);
+    const a = await http('PUT', '/me/activity', { outbound_call: true }, staff[ids[0]]);
+    assert.equal(a.status, 200, JSON.stringify(a.body));
+    assert.equal(a.body.activity.outbound_call, true);
+    assert.equal(a.body.call_available, true);
+    const call = await create(channel, 'call');
+    const chat = await create(channel, 'chat');
+    assert.equal(call.body.enquiry.state, 'pending');
+    assert.equal(chat.body.enquiry.state, 'pending');
+    assert.deepEqual((await pending(staff[ids[0]])).sort(), [call.body.enquiry.id, chat.body.enquiry.id].sort());
+    assert.equal((await http('PUT', '/me/activity', { outbound_call: 'yes' }, staff[ids[0]])).body.error.field, 'outbound_call');
+  });
+
   test('visitor token isolation: a visitor sees only their own enquiry; staff only what they were offered', async () => {
     const a = await team(1);
     const b = await team(1);
