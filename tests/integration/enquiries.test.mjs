@@ -196,6 +196,8 @@ describe('enquiries', () => {
     assert.equal((await http('POST', `/enquiries/${chatId}/answer`, undefined, staff[s])).status, 200);
     await until(async () => (await http('GET', '/me', undefined, staff[s])).body.call_available, 5000, 'follow-up to end');
     assert.equal((await http('GET', '/me', undefined, staff[s])).body.activity.chats, 1);
+    // handling a chat enquiry: calls and chats are both delivered
+    assert.equal((await create(channel, 'chat')).body.enquiry.state, 'pending');
     assert.equal((await create(channel, 'call')).body.enquiry.state, 'pending');
   });
 
