@@ -1,41 +1,74 @@
-# One multi-target Dockerfile for all services:
-#   docker build --target queue -t cc/queue .
-# The build stage compiles everything once; each final stage copies one binary
-# into a slim runtime image with only the shared libraries it needs.
+# One multi-target Dockerfile for every program of the platform:
+#
+#   docker build --target queue -t cc/queue:latest .
+#   docker build --target ccctl -t cc/ccctl:latest .
+#   docker build --build-arg VERSION="$(git describe --always --dirty)" --target gateway .
+#
+# `build` compiles everything once (make MODE=release all); `runtime` is a
+# slim Debian with only the shared libraries the programs load; each final
+# stage (gateway ingress queue presence media calllog ccctl) adds one binary.
+# docker-compose.yml and deploy/k8s/ use these targets. Configuration is by
+# environment variables only (README.md, "Configuration").
 
+# --- build ------------------------------------------------------------------
 FROM debian:12 AS build
-RUN apt-get update && apt-get install -y --no-install-recommends \
+ENV DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
         build-essential pkg-config git ca-certificates \
-        libnats-dev libmicrohttpd-dev libhiredis-dev libprotobuf-c-dev protobuf-c-compiler \
-        libsrtp2-dev libssl-dev libjansson-dev libwslay-dev libsofia-sip-ua-dev \
-        libqrencode-dev libopus-dev libpq-dev \
+        libnats-dev libmicrohttpd-dev libhiredis-dev \
+        libprotobuf-c-dev protobuf-c-compiler \
+        libsrtp2-dev libssl-dev libjansson-dev libwslay-dev \
+        libsofia-sip-ua-dev libqrencode-dev libopus-dev libpq-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN make MODE=release -j"$(nproc)" all
+# .git is not in the build context (.dockerignore), so the Makefile cannot run
+# `git describe`: the version comes from this argument instead.
+ARG VERSION=0.1.0
+RUN make MODE=release VERSION="$VERSION" -j"$(nproc)" all \
+    && ls -l build/release/bin/
 
+# --- runtime base -----------------------------------------------------------
 FROM debian:12-slim AS runtime
-RUN apt-get update && apt-get install -y --no-install-recommends \
-        libnats3.4 libmicrohttpd12 libhiredis0.14 libprotobuf-c1 libsrtp2-1 libssl3 \
-        libjansson4 libwslay1 libsofia-sip-ua0 libqrencode4 libopus0 libpq5 \
+ENV DEBIAN_FRONTEND=noninteractive
+# Only the runtime libraries (some are for the SIP/media work still to come:
+# sofia-sip, srtp2, qrencode, opus) plus curl for health checks.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libnats3.4 libmicrohttpd12 libhiredis0.14 libprotobuf-c1 \
+        libsrtp2-1 libssl3 libjansson4 libwslay1 libsofia-sip-ua0 \
+        libqrencode4 libopus0 libpq5 \
         ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home cc
+    && groupadd --system --gid 10001 cc \
+    && useradd --system --uid 10001 --gid cc --no-create-home \
+        --home-dir /nonexistent --shell /usr/sbin/nologin cc
+# ccctl (status, ping, apply) is in every image, for `docker compose exec`
+# and `kubectl exec`.
 COPY --from=build /src/build/release/bin/ccctl /usr/local/bin/ccctl
-USER cc
-# Same variables as `make run` (README.md, Configuration); compose/k8s override hosts.
+# Numeric, so that Kubernetes' runAsNonRoot can check it.
+USER 10001:10001
+WORKDIR /
 ENV CC_LOG_LEVEL=info
+# The services stop cleanly (drain NATS, finish handlers) on SIGTERM.
+STOPSIGNAL SIGTERM
 
+# --- one stage per program --------------------------------------------------
 FROM runtime AS gateway
 COPY --from=build /src/build/release/bin/gateway /usr/local/bin/gateway
 COPY --from=build /src/services/gateway/web /srv/web
 ENV CC_WEB_ROOT=/srv/web CC_HTTP_ADDR=0.0.0.0 CC_HTTP_PORT=8080
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+# Liveness only; /readyz (every service has a ready instance) is for load
+# balancers and the Kubernetes readiness probe.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+    CMD curl -fsS -o /dev/null "http://127.0.0.1:${CC_HTTP_PORT:-8080}/healthz" || exit 1
 ENTRYPOINT ["/usr/local/bin/gateway"]
 
 FROM runtime AS ingress
 COPY --from=build /src/build/release/bin/ingress /usr/local/bin/ingress
+# SIP from the carrier trunk (arrives with the SIP work).
 EXPOSE 5060/udp 5060/tcp
 ENTRYPOINT ["/usr/local/bin/ingress"]
 
@@ -49,11 +82,16 @@ ENTRYPOINT ["/usr/local/bin/presence"]
 
 FROM runtime AS media
 COPY --from=build /src/build/release/bin/media /usr/local/bin/media
+# RTP ports: CC_MEDIA_PORT_MIN..CC_MEDIA_PORT_MAX (UDP), published by compose/k8s.
 ENTRYPOINT ["/usr/local/bin/media"]
 
 FROM runtime AS calllog
 COPY --from=build /src/build/release/bin/calllog /usr/local/bin/calllog
 ENTRYPOINT ["/usr/local/bin/calllog"]
 
+# The admin/status CLI on its own: `docker run --rm --network <net>
+# -e CC_NATS_URL=nats://nats:4222 cc/ccctl status`. Last, so it is also what a
+# plain `docker build .` produces.
 FROM runtime AS ccctl
 ENTRYPOINT ["/usr/local/bin/ccctl"]
+CMD ["status"]
