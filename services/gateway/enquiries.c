@@ -214,3 +214,58 @@ out:
     protobuf_c_message_free_unpacked(out, NULL);
     json_decref(body);
 }
+
+/* POST: transfer {to_staff_id | to_group_id, mode: blind|consult};
+ * DELETE: cancel the consult transfer still waiting. */
+void gw_enquiries_transfer(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    struct gw_staff who;
+    ProtobufCMessage *in = NULL, *out = NULL;
+    Cc__TransferRequest cancel = CC__TRANSFER_REQUEST__INIT, *tr = &cancel;
+    char *eid, *sid;
+    json_t *j = NULL;
+
+    if (!gw_auth_staff(ctx, req, r, &who))
+        return;
+    if (strcmp(req->method, "POST") == 0) {
+        json_error_t je;
+        struct cc_pbjson_error e;
+        j = json_loadb(req->body, req->len, JSON_REJECT_DUPLICATES, &je);
+        if (j == NULL) {
+            gw_reply_error(r, 400, "invalid", "body is not valid JSON", "body");
+            goto out;
+        }
+        if (cc_pbjson_to_message(&cc__transfer_request__descriptor, j, &in, &e) != CC_OK) {
+            gw_reply_error(r, 400, "invalid", e.message, e.field);
+            goto out;
+        }
+        tr = (Cc__TransferRequest *)in;
+        /* the path names the enquiry, the token the sender */
+        if (tr->enquiry_id[0] != '\0' || tr->staff_id[0] != '\0' || tr->cancel) {
+            const char *f = tr->enquiry_id[0] != '\0' ? "enquiry_id"
+                            : tr->staff_id[0] != '\0' ? "staff_id"
+                                                      : "cancel";
+            gw_reply_error(r, 400, "invalid", "not a field of a transfer request body", f);
+            goto out;
+        }
+    } else {
+        cancel.cancel = true;
+    }
+    eid = tr->enquiry_id;
+    sid = tr->staff_id;
+    tr->enquiry_id = (char *)req->param;
+    tr->staff_id = who.id;
+    if (call(ctx, "cc.queue.transfer", &tr->base, &cc__enquiry_reply__descriptor, &out, r)) {
+        Cc__EnquiryReply *rep = (Cc__EnquiryReply *)out;
+        if (!reply_error(r, rep->error))
+            reply_value(r, 200,
+                        json_pack("{s:o}", "enquiry", cc_pbjson_from_message(&rep->enquiry->base)));
+    }
+    /* those two were borrowed: put back what the message owns */
+    tr->enquiry_id = eid;
+    tr->staff_id = sid;
+out:
+    protobuf_c_message_free_unpacked(out, NULL);
+    protobuf_c_message_free_unpacked(in, NULL);
+    json_decref(j);
+}

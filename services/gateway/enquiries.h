@@ -9,6 +9,9 @@
  *   POST /api/v1/enquiries/{id}/end     the answering staff member, or the visitor
  *   GET  /api/v1/enquiries/{id}/messages   the room's chat (answering staff or visitor)
  *   POST /api/v1/enquiries/{id}/messages   {text} -> 201 the message, pushed to the other side
+ *   POST /api/v1/enquiries/{id}/transfer   the answering staff member: {to_staff_id |
+ *                                          to_group_id, mode: blind|consult} (R14)
+ *   DELETE /api/v1/enquiries/{id}/transfer cancel a consult transfer still waiting
  *
  * Bearer tokens starting "v-" are visitor tokens (scoped to one enquiry);
  * others are staff tokens.
@@ -23,5 +26,6 @@ void gw_enquiries_get(struct gw_ctx *ctx, const struct gw_request *req, struct g
 void gw_enquiries_answer(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 void gw_enquiries_end(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 void gw_enquiries_messages(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+void gw_enquiries_transfer(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 
 #endif

@@ -38,6 +38,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/enquiries/{id}/answer", gw_enquiries_answer},
     {"POST", "/api/v1/enquiries/{id}/end", gw_enquiries_end},
     {"GET POST", "/api/v1/enquiries/{id}/messages", gw_enquiries_messages},
+    {"POST DELETE", "/api/v1/enquiries/{id}/transfer", gw_enquiries_transfer},
     {"GET POST", "/api/v1/groups", gw_directory_collection},
     {"GET PUT DELETE", "/api/v1/groups/{id}", gw_directory_item},
     {"GET POST", "/api/v1/staff", gw_directory_collection},

@@ -423,11 +423,17 @@ static void *hub(void *arg)
 
 /* ---- events -> sockets (bus threads) ------------------------------------------ */
 
-static bool visitor_sees(const char *type)
+/* What a visitor is told about their enquiry. A missed (or voicemail)
+ * enquiry is published once for the record and once per panel it leaves:
+ * the visitor gets the first only. */
+static bool visitor_sees(const char *type, const char *staff_id)
 {
     static const char *const outcome[] = {
-        "enquiry.answered", "enquiry.message",   "enquiry.missed", "enquiry.voicemail",
-        "enquiry.blocked",  "enquiry.cancelled", "enquiry.ended"};
+        "enquiry.answered",    "enquiry.message",     "enquiry.blocked",
+        "enquiry.cancelled",   "enquiry.ended",       "enquiry.transfer",
+        "enquiry.transferred", "enquiry.transfer_returned"};
+    if (strcmp(type, "enquiry.missed") == 0 || strcmp(type, "enquiry.voicemail") == 0)
+        return staff_id[0] == '\0';
     for (size_t i = 0; i < sizeof(outcome) / sizeof(outcome[0]); i++)
         if (strcmp(type, outcome[i]) == 0)
             return true;
@@ -440,7 +446,7 @@ static void on_event(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMe
     struct gw_ws *w = arg;
     Cc__Event *ev = (Cc__Event *)pb;
     const char *enquiry_id = ev->body_case == CC__EVENT__BODY_ENQUIRY ? ev->enquiry->id : NULL;
-    bool for_visitor = enquiry_id != NULL && visitor_sees(ev->type);
+    bool for_visitor = enquiry_id != NULL && visitor_sees(ev->type, ev->staff_id);
     json_t *j;
     char *text;
     size_t len;

@@ -6,6 +6,7 @@
 #include "cc_time.h"
 #include "scripts.h"
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -17,7 +18,19 @@
 #define EXPIRE_BATCH "100"
 #define CALLER_MAX 200
 
-enum { S_CREATE, S_ANSWER, S_EXPIRE, S_END, S_PENDING, S_RECONCILE, S_FOLLOWUPS, S_CHAT, S_COUNT };
+enum {
+    S_CREATE,
+    S_ANSWER,
+    S_EXPIRE,
+    S_END,
+    S_PENDING,
+    S_RECONCILE,
+    S_FOLLOWUPS,
+    S_CHAT,
+    S_TRANSFER,
+    S_XCANCEL,
+    S_COUNT
+};
 
 struct enquiries {
     struct cc_bus *bus;
@@ -54,7 +67,62 @@ static Cc__EnquiryState state_of(const char *s)
     return CC__ENQUIRY_STATE__ENQUIRY_STATE_UNSPECIFIED;
 }
 
-/* Fills e from the flat key/value list kv[0..n) (strings borrowed). */
+/* The transfer history: the hash field "transfers", a JSON array written by
+ * the Lua scripts (an empty one may come back as {}). Strings are copied;
+ * enquiry_clear() frees them. */
+static void transfers_from(Cc__Enquiry *e, const char *text, size_t len)
+{
+    json_t *j = json_loadb(text, len, 0, NULL);
+    size_t n = json_is_array(j) ? json_array_size(j) : 0;
+    Cc__Transfer *t = n > 0 ? calloc(n, sizeof(*t)) : NULL;
+    Cc__Transfer **p = n > 0 ? calloc(n, sizeof(*p)) : NULL;
+
+    if (t == NULL || p == NULL) {
+        free(t);
+        free(p);
+        json_decref(j);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *o = json_array_get(j, i), *at = json_object_get(o, "at_ms");
+        const char *s;
+        cc__transfer__init(&t[i]);
+#define STR(f) ((s = json_string_value(json_object_get(o, f))) != NULL ? strdup(s) : strdup(""))
+        t[i].from_staff_id = STR("from_staff_id");
+        t[i].to_staff_id = STR("to_staff_id");
+        t[i].to_group_id = STR("to_group_id");
+        t[i].outcome = STR("outcome");
+        t[i].accepted_by = STR("accepted_by");
+#undef STR
+        t[i].consult = json_is_true(json_object_get(o, "consult"));
+        t[i].at_ms = json_is_string(at) ? atoll(json_string_value(at)) : json_integer_value(at);
+        p[i] = &t[i];
+    }
+    e->transfers = p;
+    e->n_transfers = n;
+    json_decref(j);
+}
+
+static void enquiry_clear(Cc__Enquiry *e)
+{
+    if (e->n_transfers == 0)
+        return;
+    for (size_t i = 0; i < e->n_transfers; i++) {
+        Cc__Transfer *t = e->transfers[i];
+        free(t->from_staff_id);
+        free(t->to_staff_id);
+        free(t->to_group_id);
+        free(t->outcome);
+        free(t->accepted_by);
+    }
+    free(e->transfers[0]); /* the one array of them all */
+    free(e->transfers);
+    e->transfers = NULL;
+    e->n_transfers = 0;
+}
+
+/* Fills e from the flat key/value list kv[0..n) (strings borrowed, except the
+ * transfer history: enquiry_clear() after use). */
 static void enquiry_from(Cc__Enquiry *e, redisReply **kv, size_t n)
 {
     cc__enquiry__init(e);
@@ -95,6 +163,8 @@ static void enquiry_from(Cc__Enquiry *e, redisReply **kv, size_t n)
             e->end_reason = v;
         else if (strcmp(k, "room_id") == 0)
             e->room_id = v;
+        else if (strcmp(k, "transfers") == 0 && e->n_transfers == 0)
+            transfers_from(e, v, kv[i + 1]->len);
     }
 }
 
@@ -127,7 +197,7 @@ static void publish_current(struct enquiries *q, const char *type, const char *i
                             const char *staff_id, const char *reason)
 {
     redisReply *h = load(q, id);
-    Cc__Enquiry e;
+    Cc__Enquiry e = CC__ENQUIRY__INIT;
 
     if (h == NULL || h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
         freeReplyObject(h);
@@ -135,6 +205,7 @@ static void publish_current(struct enquiries *q, const char *type, const char *i
     }
     enquiry_from(&e, h->element, h->elements);
     publish(q, type, &e, staff_id, reason);
+    enquiry_clear(&e);
     freeReplyObject(h);
 }
 
@@ -222,7 +293,7 @@ static void on_create(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCM
     Cc__CreateEnquiryRequest *req = (Cc__CreateEnquiryRequest *)pb;
     Cc__CreateEnquiryReply rep = CC__CREATE_ENQUIRY_REPLY__INIT;
     Cc__Error err = CC__ERROR__INIT;
-    Cc__Enquiry e;
+    Cc__Enquiry e = CC__ENQUIRY__INIT;
     char id[CC_ID_LEN], token[67] = "v-", token_hash[65], now[24], cutoff[24], ttl[16];
     unsigned char raw[32];
     redisReply *r = NULL, *h = NULL;
@@ -302,6 +373,7 @@ reply:
         rep.error = &err;
     cc_bus_reply(bus, m, &rep.base);
     free(rep.offered_to);
+    enquiry_clear(&e);
     freeReplyObject(h);
     freeReplyObject(r);
 }
@@ -315,7 +387,7 @@ static void on_answer(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCM
     Cc__AnswerRequest *req = (Cc__AnswerRequest *)pb;
     Cc__AnswerReply rep = CC__ANSWER_REPLY__INIT;
     Cc__Error err = CC__ERROR__INIT;
-    Cc__Enquiry e;
+    Cc__Enquiry e = CC__ENQUIRY__INIT;
     char room[CC_ID_LEN], now[24];
     redisReply *r = NULL, *h = NULL;
     const char *result;
@@ -345,24 +417,34 @@ static void on_answer(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCM
                       ? "answered by another staff member"
                       : "the enquiry is no longer pending",
                   NULL);
-    } else {
+    } else if (r->elements >= 3) {
+        /* {"won", transfer mode or "", its sender or "", offered...} */
+        const char *xfer = r->element[1]->str, *from = r->element[2]->str;
         h = load(q, req->enquiry_id);
         if (h != NULL && h->type == REDIS_REPLY_ARRAY) {
             enquiry_from(&e, h->element, h->elements);
             rep.enquiry = &e;
             rep.won = true;
-            publish(q, "enquiry.answered", &e, req->staff_id, NULL);
-            for (size_t i = 1; i < r->elements; i++)
+            publish(q, "enquiry.answered", &e, req->staff_id, xfer[0] != '\0' ? "transfer" : NULL);
+            for (size_t i = 3; i < r->elements; i++)
                 if (strcmp(r->element[i]->str, req->staff_id) != 0)
                     publish(q, "enquiry.withdrawn", &e, r->element[i]->str, "answered_by_other");
+            /* the sender's notice: their transfer was taken */
+            if (xfer[0] != '\0')
+                publish(q, "enquiry.transferred", &e, from, xfer);
             cc_log(CC_LOG_INFO, "enquiry answered", "enquiry_id", e.id, "staff_id", req->staff_id,
-                   NULL);
+                   "transfer", xfer, NULL);
         }
+        /* the winner may no longer receive other calls; a consult sender is free */
+        reconcile(q, req->staff_id);
+        if (strcmp(xfer, "consult") == 0)
+            reconcile(q, from);
     }
 reply:
     if (err.code != NULL && err.code[0] != '\0')
         rep.error = &err;
     cc_bus_reply(bus, m, &rep.base);
+    enquiry_clear(&e);
     freeReplyObject(h);
     freeReplyObject(r);
 }
@@ -418,6 +500,8 @@ static void on_pending(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufC
     rep.n_items = n;
 reply:
     cc_bus_reply(bus, m, &rep.base);
+    for (size_t i = 0; i < rep.n_items; i++)
+        enquiry_clear(&enqs[i]);
     free(items);
     free(ptrs);
     free(enqs);
@@ -485,7 +569,7 @@ static void on_get_or_end(struct enquiries *q, const struct cc_bus_msg *m, Cc__E
 {
     Cc__EnquiryReply rep = CC__ENQUIRY_REPLY__INIT;
     Cc__Error err = CC__ERROR__INIT;
-    Cc__Enquiry e;
+    Cc__Enquiry e = CC__ENQUIRY__INIT;
     redisReply *h = NULL, *r = NULL, *ch = NULL;
 
     if ((h = load_existing(q, req->enquiry_id, &err)) == NULL)
@@ -515,6 +599,7 @@ static void on_get_or_end(struct enquiries *q, const struct cc_bus_msg *m, Cc__E
             set_error(&err, CC_ERR_CONFLICT, "the enquiry has already ended", NULL);
             goto reply;
         }
+        enquiry_clear(&e);
         freeReplyObject(h);
         h = load(q, req->enquiry_id);
         if (h == NULL || h->type != REDIS_REPLY_ARRAY) {
@@ -522,9 +607,15 @@ static void on_get_or_end(struct enquiries *q, const struct cc_bus_msg *m, Cc__E
             goto reply;
         }
         enquiry_from(&e, h->element, h->elements);
+        /* {"cancelled"|"ended", answered_by or "", staff whose panel it leaves...} */
         publish(
             q, strcmp(r->element[0]->str, "cancelled") == 0 ? "enquiry.cancelled" : "enquiry.ended",
             &e, e.answered_by, e.end_reason);
+        for (size_t i = 2; i < r->elements; i++)
+            publish(q, "enquiry.withdrawn", &e, r->element[i]->str, e.end_reason);
+        /* without follow-up, the staff member can take the next call now */
+        if (r->elements > 1 && r->element[1]->str[0] != '\0')
+            reconcile(q, r->element[1]->str);
     }
     rep.enquiry = &e;
     {
@@ -544,6 +635,7 @@ reply:
     if (err.code != NULL && err.code[0] != '\0')
         rep.error = &err;
     cc_bus_reply(q->bus, m, &rep.base);
+    enquiry_clear(&e);
     if (rep.custom_info != NULL)
         cc__custom_info__free_unpacked(rep.custom_info, NULL);
     freeReplyObject(ch);
@@ -594,7 +686,7 @@ static void on_chat(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMes
     Cc__ChatReply rep = CC__CHAT_REPLY__INIT;
     Cc__Error err = CC__ERROR__INIT;
     Cc__ChatMessage msg = CC__CHAT_MESSAGE__INIT, *one = &msg;
-    Cc__Enquiry e;
+    Cc__Enquiry e = CC__ENQUIRY__INIT;
     redisReply *h = NULL, *r = NULL, *list = NULL;
     char id[CC_ID_LEN], author[96], ttl[16];
     bool visitor = req->actor != NULL && req->actor->visitor_token[0] != '\0';
@@ -664,6 +756,7 @@ reply:
     if (err.code != NULL && err.code[0] != '\0')
         rep.error = &err;
     cc_bus_reply(q->bus, m, &rep.base);
+    enquiry_clear(&e);
     if (list != NULL) {
         for (size_t i = 0; i < rep.n_messages; i++)
             cc__chat_message__free_unpacked(rep.messages[i], NULL);
@@ -674,23 +767,182 @@ reply:
     freeReplyObject(h);
 }
 
+/* ---- transfer (R14) -------------------------------------------------------------- */
+
+static void publish_returned(struct enquiries *q, const char *id, redisReply **el, size_t n,
+                             const char *reason);
+
+static void on_transfer(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                        void *arg)
+{
+    static const struct {
+        const char *result;
+        cc_status st;
+        const char *message;
+        const char *field;
+    } errors[] = {
+        {"not_found", CC_ERR_NOT_FOUND, "no such enquiry", NULL},
+        {"not_yours", CC_ERR_DENIED, "only the staff member handling the enquiry transfers it",
+         NULL},
+        {"not_active", CC_ERR_CONFLICT, "the enquiry is not in progress", NULL},
+        {"in_progress", CC_ERR_CONFLICT, "a transfer of this enquiry is already waiting", NULL},
+        {"no_transfer", CC_ERR_CONFLICT, "no consult transfer of this enquiry is waiting", NULL},
+        {"no_group", CC_ERR_NOT_FOUND, "no such group", "to_group_id"},
+        {"no_staff", CC_ERR_NOT_FOUND, "no such staff member", "to_staff_id"},
+        {"self", CC_ERR_INVALID, "a transfer goes to someone else", "to_staff_id"},
+    };
+    struct enquiries *q = arg;
+    Cc__TransferRequest *req = (Cc__TransferRequest *)pb;
+    Cc__EnquiryReply rep = CC__ENQUIRY_REPLY__INIT;
+    Cc__Error err = CC__ERROR__INIT;
+    Cc__Enquiry e = CC__ENQUIRY__INIT;
+    char now[24], cutoff[24], ttl[16];
+    bool group = req->to_group_id[0] != '\0';
+    bool consult = req->mode == CC__TRANSFER_MODE__TRANSFER_MODE_CONSULT;
+    redisReply *r = NULL, *h = NULL;
+    const char *result;
+    (void)bus;
+
+    if (!cc_id_valid(req->enquiry_id, strlen(req->enquiry_id)) || req->staff_id[0] == '\0') {
+        set_error(&err, CC_ERR_NOT_FOUND, "no such enquiry", NULL);
+        goto reply;
+    }
+    fresh_cutoff(q, now, cutoff);
+    if (req->cancel) {
+        const char *argv[4] = {req->enquiry_id, req->staff_id, now, cutoff};
+        r = cc_redis_script_call(q->redis, q->script[S_XCANCEL], 0, 4, argv, NULL);
+    } else {
+        const char *argv[8] = {req->enquiry_id, req->staff_id, req->to_staff_id,
+                               req->to_group_id, consult ? "consult" : "blind", now,
+                               cutoff,           ttl};
+        if (group == (req->to_staff_id[0] != '\0')) {
+            set_error(&err, CC_ERR_INVALID, "name exactly one of to_staff_id and to_group_id",
+                      group ? "to_staff_id" : "to_group_id");
+            goto reply;
+        }
+        if (!valid_ref(group ? req->to_group_id : req->to_staff_id)) {
+            set_error(&err, CC_ERR_NOT_FOUND, group ? "no such group" : "no such staff member",
+                      group ? "to_group_id" : "to_staff_id");
+            goto reply;
+        }
+        if (req->mode != CC__TRANSFER_MODE__TRANSFER_MODE_BLIND && !consult) {
+            set_error(&err, CC_ERR_INVALID, "mode must be \"blind\" or \"consult\"", "mode");
+            goto reply;
+        }
+        snprintf(ttl, sizeof(ttl), "%d", q->cfg->enquiry_ttl_s);
+        r = cc_redis_script_call(q->redis, q->script[S_TRANSFER], 0, 8, argv, NULL);
+    }
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
+        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        goto reply;
+    }
+    result = r->element[0]->str;
+    for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
+        if (strcmp(result, errors[i].result) == 0) {
+            set_error(&err, errors[i].st, errors[i].message, errors[i].field);
+            goto reply;
+        }
+    if (strcmp(result, "nobody") == 0) {
+        set_error(&err, CC_ERR_CONFLICT,
+                  group ? "nobody of that group can take it now" : "that staff member cannot take it now",
+                  group ? "to_group_id" : "to_staff_id");
+        goto reply;
+    }
+    if (strcmp(result, "returned") == 0) {
+        publish_returned(q, req->enquiry_id, &r->element[1], r->elements - 1, "cancelled");
+    } else if (strcmp(result, "ok") == 0) {
+        h = load(q, req->enquiry_id);
+        if (h != NULL && h->type == REDIS_REPLY_ARRAY && h->elements > 0) {
+            enquiry_from(&e, h->element, h->elements);
+            publish(q, "enquiry.transfer", &e, req->staff_id, consult ? "consult" : "blind");
+            for (size_t i = 1; i < r->elements; i++)
+                publish(q, "enquiry.offered", &e, r->element[i]->str, "transfer");
+            cc_log(CC_LOG_INFO, "enquiry transfer", "enquiry_id", e.id, "staff_id", req->staff_id,
+                   "mode", consult ? "consult" : "blind", NULL);
+            enquiry_clear(&e);
+        }
+        /* blind: the sender is free at once */
+        if (!consult)
+            reconcile(q, req->staff_id);
+    }
+    freeReplyObject(h);
+    h = load(q, req->enquiry_id);
+    if (h == NULL || h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
+        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        goto reply;
+    }
+    enquiry_from(&e, h->element, h->elements);
+    rep.enquiry = &e;
+reply:
+    if (err.code != NULL && err.code[0] != '\0')
+        rep.error = &err;
+    cc_bus_reply(q->bus, m, &rep.base);
+    enquiry_clear(&e);
+    freeReplyObject(h);
+    freeReplyObject(r);
+}
+
 /* ---- deadlines ------------------------------------------------------------------ */
+
+/* A transfer went back to its sender (queue_lua_xfer_return's reply in
+ * el[0..n): sender, "1" if offered to them again, withdrawn staff...). */
+static void publish_returned(struct enquiries *q, const char *id, redisReply **el, size_t n,
+                             const char *reason)
+{
+    redisReply *h;
+    Cc__Enquiry e = CC__ENQUIRY__INIT;
+
+    if (n < 2 || (h = load(q, id)) == NULL)
+        return;
+    if (h->type == REDIS_REPLY_ARRAY && h->elements > 0) {
+        enquiry_from(&e, h->element, h->elements);
+        for (size_t i = 2; i < n; i++)
+            publish(q, "enquiry.withdrawn", &e, el[i]->str,
+                    strcmp(reason, "cancelled") == 0 ? "transfer_cancelled" : "transfer_not_answered");
+        publish(q, "enquiry.transfer_returned", &e, el[0]->str, reason);
+        if (strcmp(el[1]->str, "1") == 0)
+            publish(q, "enquiry.offered", &e, el[0]->str, "transfer_returned");
+        cc_log(CC_LOG_INFO, "transfer returned to its sender", "enquiry_id", id, "staff_id",
+               el[0]->str, "reason", reason, NULL);
+        enquiry_clear(&e);
+    }
+    freeReplyObject(h);
+    reconcile(q, el[0]->str);
+}
 
 static void expire_once(struct enquiries *q)
 {
-    char now[24];
-    const char *argv[2] = {now, EXPIRE_BATCH};
+    char now[24], cutoff[24];
+    const char *argv[3] = {now, EXPIRE_BATCH, cutoff};
     redisReply *r;
 
-    snprintf(now, sizeof(now), "%lld", (long long)cc_wall_ms());
-    r = cc_redis_script_call(q->redis, q->script[S_EXPIRE], 0, 2, argv, NULL);
-    for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
-        const char *st = r->element[i + 1]->str;
-        char type[32];
-        snprintf(type, sizeof(type), "enquiry.%s", st);
-        cc_log(CC_LOG_INFO, "enquiry waited too long", "enquiry_id", r->element[i]->str, "state",
-               st, NULL);
-        publish_current(q, type, r->element[i]->str, NULL, "max_wait");
+    fresh_cutoff(q, now, cutoff);
+    r = cc_redis_script_call(q->redis, q->script[S_EXPIRE], 0, 3, argv, NULL);
+    for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        const redisReply *x = r->element[i];
+        const char *id, *st;
+        if (x->type != REDIS_REPLY_ARRAY || x->elements < 2)
+            continue;
+        id = x->element[0]->str;
+        st = x->element[1]->str;
+        if (strcmp(st, "returned") == 0) {
+            publish_returned(q, id, &x->element[2], x->elements - 2, "not_answered");
+        } else {
+            char type[32];
+            redisReply *h = load(q, id);
+            snprintf(type, sizeof(type), "enquiry.%s", st);
+            cc_log(CC_LOG_INFO, "enquiry waited too long", "enquiry_id", id, "state", st, NULL);
+            if (h != NULL && h->type == REDIS_REPLY_ARRAY && h->elements > 0) {
+                Cc__Enquiry e = CC__ENQUIRY__INIT;
+                enquiry_from(&e, h->element, h->elements);
+                /* once for the record and the visitor, once per panel it leaves */
+                publish(q, type, &e, NULL, "max_wait");
+                for (size_t k = 2; k < x->elements; k++)
+                    publish(q, type, &e, x->element[k]->str, "max_wait");
+                enquiry_clear(&e);
+            }
+            freeReplyObject(h);
+        }
     }
     freeReplyObject(r);
 }
@@ -738,7 +990,8 @@ cc_status enquiries_start(struct enquiries **ep, struct cc_bus *bus, struct cc_r
 {
     const char *const lua[S_COUNT] = {queue_lua_create,    queue_lua_answer,  queue_lua_expire,
                                       queue_lua_end,       queue_lua_pending, queue_lua_reconcile,
-                                      queue_lua_followups, queue_lua_chat};
+                                      queue_lua_followups, queue_lua_chat,    queue_lua_transfer,
+                                      queue_lua_transfer_cancel};
     struct enquiries *q = calloc(1, sizeof(*q));
     cc_status st = q != NULL ? CC_OK : CC_ERR_NOMEM;
 
@@ -778,6 +1031,7 @@ cc_status enquiries_serve(struct enquiries *q)
         {"cc.queue.get", &cc__enquiry_request__descriptor, on_get},
         {"cc.queue.end", &cc__enquiry_request__descriptor, on_end},
         {"cc.queue.chat", &cc__chat_request__descriptor, on_chat},
+        {"cc.queue.transfer", &cc__transfer_request__descriptor, on_transfer},
         {"cc.evt.presence.changed", &cc__event__descriptor, on_presence},
     };
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {

@@ -13,6 +13,11 @@
  *   cc:followups               zset sid -> end of follow-up (to offer again then)
  *   cc:enq:<id>:chat           list of cc.ChatMessage (protobuf), oldest first
  *
+ * Fields of cc:enq:<id> beyond the cc.Enquiry ones: visitor (SHA-256 of the
+ * visitor token), wait_set (the waiting set it is in while offered), xfer
+ * ("blind" | "consult" while a transfer waits for a taker), xfer_from (its
+ * sender), transfers (JSON array of cc.Transfer, the history).
+ *
  * They read the directory mirror (cc:dir:*) and presence (cc:presence:*).
  */
 #ifndef QUEUE_SCRIPTS_H
@@ -22,13 +27,20 @@
  *       visitor_token_hash, ttl_s
  * -> {"no_channel"} | {state, mode, deadline_ms, staff...} */
 extern const char *const queue_lua_create;
-/* ARGV: id, staff_id, now_ms, room_id
- * -> {"not_found"} | {"not_offered"} | {"taken", answered_by} | {"won", offered...} */
+/* Answers a pending enquiry, or accepts a consult transfer (the sender leaves).
+ * ARGV: id, staff_id, now_ms, room_id
+ * -> {"not_found"} | {"not_offered"} | {"taken", answered_by, state}
+ *  | {"won", transfer mode or "", transfer sender or "", offered...} */
 extern const char *const queue_lua_answer;
-/* ARGV: now_ms, limit -> {id, new_state, id, new_state, ...} (missed|voicemail) */
+/* Deadlines due: a pending enquiry ends missed|voicemail; a transfer nobody
+ * took goes back to its sender.
+ * ARGV: now_ms, limit, fresh_cutoff_ms
+ * -> { {id, "missed"|"voicemail", withdrawn staff...}
+ *    | {id, "returned", sender, "1" if offered to them again, withdrawn staff...}, ... } */
 extern const char *const queue_lua_expire;
 /* ARGV: id, actor ("staff:<sid>" | "visitor"), now_ms, followup_ms
- * -> {"not_found"} | {"not_yours"} | {"already", state} | {new_state, offered...} */
+ * -> {"not_found"} | {"not_yours"} | {"already", state}
+ *  | {"cancelled"|"ended", answered_by or "", staff whose panel it leaves...} */
 extern const char *const queue_lua_end;
 /* ARGV: staff_id -> flat list of pending enquiry hashes: {n, k1, v1, ..., n, ...} */
 extern const char *const queue_lua_pending;
@@ -42,5 +54,19 @@ extern const char *const queue_lua_reconcile;
 extern const char *const queue_lua_chat;
 /* ARGV: now_ms, limit -> staff ids whose follow-up ended (to reconcile) */
 extern const char *const queue_lua_followups;
+/* Transfer (R14) of an active enquiry by the staff member handling it to a
+ * staff member or a group, offered to those of the target who can take it
+ * now (never the sender). Blind: the enquiry is pending again for the target
+ * and the sender is free at once; consult: the sender keeps it until someone
+ * accepts (queue_lua_answer). The wait is the channel's for the target mode.
+ * ARGV: id, sender, to_staff_id, to_group_id ("" for the other), "blind"|"consult",
+ *       now_ms, fresh_cutoff_ms, ttl_s
+ * -> {"not_found"} | {"not_yours"} | {"not_active", state} | {"in_progress"}
+ *  | {"no_group"} | {"no_staff"} | {"self"} | {"nobody"} | {"ok", offered...} */
+extern const char *const queue_lua_transfer;
+/* The sender cancels their consult transfer: they keep the enquiry.
+ * ARGV: id, sender, now_ms, fresh_cutoff_ms
+ * -> {"not_found"} | {"not_yours"} | {"no_transfer"} | {"returned", sender, "0", withdrawn...} */
+extern const char *const queue_lua_transfer_cancel;
 
 #endif

@@ -4,24 +4,10 @@
 // it takes them offline (R7.1). Real stack, real sockets (npm "ws").
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
 import { apiClient, startStack, until } from './lib/stack.mjs';
+import { connect, find } from './lib/ws.mjs';
 
 const ADMIN = 'websocket-admin-token-0123456789';
-
-// Opens a socket and collects its JSON messages.
-function connect(url) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const box = { ws, messages: [], closed: false };
-    ws.on('message', (d) => box.messages.push(JSON.parse(d.toString())));
-    ws.on('close', () => { box.closed = true; });
-    ws.on('open', () => resolve(box));
-    ws.on('unexpected-response', (req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
-    ws.on('error', reject);
-  });
-}
-const find = (box, type, pred = () => true) => box.messages.find((m) => m.type === type && pred(m));
 
 describe('websocket', () => {
   let stack;
@@ -68,6 +54,29 @@ describe('websocket', () => {
     assert.equal(w.reason, 'answered_by_other');
     assert.equal(find(consoles[1], 'enquiry.answered'), undefined, 'the loser is told withdrawn, not answered');
     for (const box of consoles) box.ws.close();
+  });
+
+  test('R3.1: an enquiry that waits too long is pushed as missed to every panel it leaves, once to the visitor; a hang-up withdraws it', async () => {
+    const { channel, ids, staff } = await team(2, { max_wait_broadcast_s: 1 });
+    const consoles = await Promise.all(ids.map((s) => connect(`${wsUrl}?token=${staff[s]}`)));
+    const c = (await http('POST', '/enquiries', { channel_id: channel, kind: 'call', caller: 'Ann' })).body;
+    const visitor = await connect(`${wsUrl}?token=${c.visitor_token}&enquiry=${c.enquiry.id}`);
+    for (const [i, box] of consoles.entries()) {
+      const m = await until(() => find(box, 'enquiry.missed', (x) => x.enquiry.id === c.enquiry.id), 5000, 'missed, to each panel');
+      assert.equal(m.staff_id, ids[i]);
+      assert.equal(m.reason, 'max_wait');
+    }
+    await until(() => find(visitor, 'enquiry.missed'), 3000, 'missed, to the visitor');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(visitor.messages.filter((m) => m.type === 'enquiry.missed').length, 1, 'the visitor is told once');
+
+    const d = (await http('POST', '/enquiries', { channel_id: channel, kind: 'call', caller: 'Ben' })).body;
+    assert.equal((await http('POST', `/enquiries/${d.enquiry.id}/end`, undefined, d.visitor_token)).status, 200);
+    for (const box of consoles) {
+      const w = await until(() => find(box, 'enquiry.withdrawn', (x) => x.enquiry.id === d.enquiry.id), 3000, 'withdrawn after the hang-up');
+      assert.equal(w.reason, 'caller_hung_up');
+    }
+    for (const box of [...consoles, visitor]) box.ws.close();
   });
 
   test('a visitor gets the outcome of their own enquiry only', async () => {
