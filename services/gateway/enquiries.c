@@ -151,6 +151,11 @@ void gw_enquiries_end(struct gw_ctx *ctx, const struct gw_request *req, struct g
     enquiry_call(ctx, req, r, "cc.queue.end");
 }
 
+void gw_enquiries_close(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    enquiry_call(ctx, req, r, "cc.queue.close");
+}
+
 void gw_enquiries_answer(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
 {
     struct gw_staff who;

@@ -7,6 +7,7 @@
  *   GET  /api/v1/enquiries/{id}         staff offered/answering it, or its visitor
  *   POST /api/v1/enquiries/{id}/answer  staff: 200 the enquiry room; 409 when another won
  *   POST /api/v1/enquiries/{id}/end     the answering staff member, or the visitor
+ *   POST /api/v1/enquiries/{id}/close   the staff member who handled it: follow-up done
  *   GET  /api/v1/enquiries/{id}/messages   the room's chat (answering staff or visitor)
  *   POST /api/v1/enquiries/{id}/messages   {text} -> 201 the message, pushed to the other side
  *   POST /api/v1/enquiries/{id}/transfer   the answering staff member: {to_staff_id |
@@ -25,6 +26,7 @@ void gw_enquiries_pending(struct gw_ctx *ctx, const struct gw_request *req, stru
 void gw_enquiries_get(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 void gw_enquiries_answer(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 void gw_enquiries_end(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
+void gw_enquiries_close(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 void gw_enquiries_messages(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 void gw_enquiries_transfer(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);
 

@@ -37,6 +37,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/enquiries/{id}", gw_enquiries_get},
     {"POST", "/api/v1/enquiries/{id}/answer", gw_enquiries_answer},
     {"POST", "/api/v1/enquiries/{id}/end", gw_enquiries_end},
+    {"POST", "/api/v1/enquiries/{id}/close", gw_enquiries_close},
     {"GET POST", "/api/v1/enquiries/{id}/messages", gw_enquiries_messages},
     {"POST DELETE", "/api/v1/enquiries/{id}/transfer", gw_enquiries_transfer},
     {"GET POST", "/api/v1/groups", gw_directory_collection},

@@ -29,6 +29,7 @@ enum {
     S_CHAT,
     S_TRANSFER,
     S_XCANCEL,
+    S_CLOSE,
     S_COUNT
 };
 
@@ -161,6 +162,8 @@ static void enquiry_from(Cc__Enquiry *e, redisReply **kv, size_t n)
             e->ended_at_ms = atoll(v);
         else if (strcmp(k, "end_reason") == 0)
             e->end_reason = v;
+        else if (strcmp(k, "closed_ms") == 0)
+            e->closed_at_ms = atoll(v);
         else if (strcmp(k, "room_id") == 0)
             e->room_id = v;
         else if (strcmp(k, "transfers") == 0 && e->n_transfers == 0)
@@ -564,8 +567,41 @@ static bool allowed(struct enquiries *q, const Cc__EnquiryActor *a, const char *
     }
 }
 
-static void on_get_or_end(struct enquiries *q, const struct cc_bus_msg *m, Cc__EnquiryRequest *req,
-                          bool end)
+enum op { OP_GET, OP_END, OP_CLOSE };
+
+/* Closes the enquiry; false with err set when it cannot be. */
+static bool close_enquiry(struct enquiries *q, Cc__EnquiryRequest *req, Cc__Error *err)
+{
+    char now[24];
+    const char *argv[3] = {req->enquiry_id, req->actor->staff_id, now};
+    redisReply *r;
+    bool ok = false;
+
+    snprintf(now, sizeof(now), "%lld", (long long)cc_wall_ms());
+    r = cc_redis_script_call(q->redis, q->script[S_CLOSE], 0, 3, argv, NULL);
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1)
+        set_error(err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+    else if (strcmp(r->element[0]->str, "not_yours") == 0)
+        set_error(err, CC_ERR_DENIED, "only the staff member who handled it closes it", NULL);
+    else if (strcmp(r->element[0]->str, "not_ended") == 0)
+        set_error(err, CC_ERR_CONFLICT,
+                  r->elements > 1 && strcmp(r->element[1]->str, "closed") == 0
+                      ? "the enquiry is already closed"
+                      : "only an ended enquiry is closed",
+                  NULL);
+    else if (strcmp(r->element[0]->str, "closed") == 0)
+        ok = true;
+    else
+        set_error(err, CC_ERR_NOT_FOUND, "no such enquiry", NULL);
+    /* a follow-up cut short: the next call can come now */
+    if (ok && r->elements > 1 && strcmp(r->element[1]->str, "1") == 0)
+        reconcile(q, req->actor->staff_id);
+    freeReplyObject(r);
+    return ok;
+}
+
+static void on_enquiry_op(struct enquiries *q, const struct cc_bus_msg *m, Cc__EnquiryRequest *req,
+                          enum op op)
 {
     Cc__EnquiryReply rep = CC__ENQUIRY_REPLY__INIT;
     Cc__Error err = CC__ERROR__INIT;
@@ -579,7 +615,24 @@ static void on_get_or_end(struct enquiries *q, const struct cc_bus_msg *m, Cc__E
         set_error(&err, CC_ERR_DENIED, "this enquiry is not yours", NULL);
         goto reply;
     }
-    if (end) {
+    if (op == OP_CLOSE) {
+        if (req->actor->staff_id[0] == '\0') {
+            set_error(&err, CC_ERR_DENIED, "only the staff member who handled it closes it", NULL);
+            goto reply;
+        }
+        if (!close_enquiry(q, req, &err))
+            goto reply;
+        enquiry_clear(&e);
+        freeReplyObject(h);
+        h = load(q, req->enquiry_id);
+        if (h == NULL || h->type != REDIS_REPLY_ARRAY) {
+            set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+            goto reply;
+        }
+        enquiry_from(&e, h->element, h->elements);
+        publish(q, "enquiry.closed", &e, e.answered_by, NULL);
+    }
+    if (op == OP_END) {
         char now[24], follow[24], actor[96];
         const char *argv[4] = {req->enquiry_id, actor, now, follow};
         bool visitor = req->actor->visitor_token != NULL && req->actor->visitor_token[0] != '\0';
@@ -646,13 +699,20 @@ reply:
 static void on_get(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb, void *arg)
 {
     (void)bus;
-    on_get_or_end(arg, m, (Cc__EnquiryRequest *)pb, false);
+    on_enquiry_op(arg, m, (Cc__EnquiryRequest *)pb, OP_GET);
 }
 
 static void on_end(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb, void *arg)
 {
     (void)bus;
-    on_get_or_end(arg, m, (Cc__EnquiryRequest *)pb, true);
+    on_enquiry_op(arg, m, (Cc__EnquiryRequest *)pb, OP_END);
+}
+
+static void on_close(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                     void *arg)
+{
+    (void)bus;
+    on_enquiry_op(arg, m, (Cc__EnquiryRequest *)pb, OP_CLOSE);
 }
 
 /* ---- chat in the enquiry room (R2.2) ------------------------------------------- */
@@ -991,7 +1051,7 @@ cc_status enquiries_start(struct enquiries **ep, struct cc_bus *bus, struct cc_r
     const char *const lua[S_COUNT] = {queue_lua_create,    queue_lua_answer,  queue_lua_expire,
                                       queue_lua_end,       queue_lua_pending, queue_lua_reconcile,
                                       queue_lua_followups, queue_lua_chat,    queue_lua_transfer,
-                                      queue_lua_transfer_cancel};
+                                      queue_lua_transfer_cancel, queue_lua_close};
     struct enquiries *q = calloc(1, sizeof(*q));
     cc_status st = q != NULL ? CC_OK : CC_ERR_NOMEM;
 
@@ -1030,6 +1090,7 @@ cc_status enquiries_serve(struct enquiries *q)
         {"cc.queue.pending", &cc__pending_request__descriptor, on_pending},
         {"cc.queue.get", &cc__enquiry_request__descriptor, on_get},
         {"cc.queue.end", &cc__enquiry_request__descriptor, on_end},
+        {"cc.queue.close", &cc__enquiry_request__descriptor, on_close},
         {"cc.queue.chat", &cc__chat_request__descriptor, on_chat},
         {"cc.queue.transfer", &cc__transfer_request__descriptor, on_transfer},
         {"cc.evt.presence.changed", &cc__event__descriptor, on_presence},

@@ -196,7 +196,8 @@ const char *const queue_lua_end = LUA_WITHDRAW LUA_PRESENCE LUA_XFER_DONE
     "end\n"
     "release(by, kind)\n"
     "if kind == 'call' then\n"
-    "  redis.call('HSET', 'cc:presence:' .. by, 'followup_until_ms', now + tonumber(ARGV[4]))\n"
+    "  redis.call('HSET', 'cc:presence:' .. by, 'followup_until_ms', now + tonumber(ARGV[4]),"
+    "    'followup_enquiry', id)\n"
     "  if tonumber(ARGV[4]) > 0 then redis.call('ZADD', 'cc:followups', now + tonumber(ARGV[4]),"
     "    by) end\n"
     "end\n"
@@ -327,3 +328,20 @@ const char *const queue_lua_transfer_cancel = LUA_ELIGIBLE LUA_WITHDRAW LUA_WAIT
     "if e[1] ~= 'active' or e[3] ~= 'consult' then return {'no_transfer'} end\n"
     "return {'returned', unpack(xfer_return(key, ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]),"
     "  'cancelled'))}\n";
+
+const char *const queue_lua_close =
+    "local id, sid, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+    "local key = 'cc:enq:' .. id\n"
+    "local e = redis.call('HMGET', key, 'state', 'answered_by', 'kind')\n"
+    "if not e[1] then return {'not_found'} end\n"
+    "if e[2] ~= sid then return {'not_yours'} end\n"
+    "if e[1] ~= 'ended' then return {'not_ended', e[1]} end\n"
+    "redis.call('HSET', key, 'state', 'closed', 'closed_ms', ARGV[3])\n"
+    /* closing ends the follow-up of this call early */
+    "local p = redis.call('HMGET', 'cc:presence:' .. sid, 'followup_until_ms', 'followup_enquiry')\n"
+    "if e[3] == 'call' and p[2] == id and tonumber(p[1] or 0) > now then\n"
+    "  redis.call('HSET', 'cc:presence:' .. sid, 'followup_until_ms', ARGV[3])\n"
+    "  redis.call('ZREM', 'cc:followups', sid)\n"
+    "  return {'closed', '1'}\n"
+    "end\n"
+    "return {'closed', '0'}\n";

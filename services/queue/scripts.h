@@ -68,5 +68,10 @@ extern const char *const queue_lua_transfer;
  * ARGV: id, sender, now_ms, fresh_cutoff_ms
  * -> {"not_found"} | {"not_yours"} | {"no_transfer"} | {"returned", sender, "0", withdrawn...} */
 extern const char *const queue_lua_transfer_cancel;
+/* The staff member who handled an ended enquiry closes it (follow-up done);
+ * for a call whose follow-up is still running, that ends the follow-up.
+ * ARGV: id, staff_id, now_ms
+ * -> {"not_found"} | {"not_yours"} | {"not_ended", state} | {"closed", "1" if follow-up ended} */
+extern const char *const queue_lua_close;
 
 #endif

@@ -215,6 +215,31 @@ describe('enquiries', () => {
     assert.equal((await http('PUT', '/me/activity', { outbound_call: 'yes' }, staff[ids[0]])).body.error.field, 'outbound_call');
   });
 
+  test('close: the staff member who handled an ended enquiry closes it, which ends its follow-up at once', async () => {
+    const { channel, ids, staff } = await team(2);
+    const [s0, s1] = ids;
+    const c = (await create(channel)).body;
+    const id = c.enquiry.id;
+    assert.equal((await http('POST', `/enquiries/${id}/answer`, undefined, staff[s0])).status, 200);
+    assert.equal((await http('POST', `/enquiries/${id}/close`, undefined, staff[s0])).status, 409, 'not ended yet');
+    assert.equal((await http('POST', `/enquiries/${id}/end`, undefined, staff[s0])).status, 200);
+    assert.equal((await http('GET', '/me', undefined, staff[s0])).body.activity.following_up_call, true);
+    const waiting = (await create(channel)).body.enquiry.id;
+    assert.deepEqual(await pending(staff[s0]), [], 'following up: no call offered');
+    assert.equal((await http('POST', `/enquiries/${id}/close`, undefined, c.visitor_token)).status, 403);
+    assert.equal((await http('POST', `/enquiries/${id}/close`, undefined, staff[s1])).status, 403);
+    const r = await http('POST', `/enquiries/${id}/close`, undefined, staff[s0]);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.enquiry.state, 'closed');
+    assert.ok(r.body.enquiry.closed_at_ms >= r.body.enquiry.ended_at_ms);
+    const me = (await http('GET', '/me', undefined, staff[s0])).body;
+    assert.equal(me.activity.following_up_call, false);
+    assert.equal(me.call_available, true);
+    await until(async () => (await pending(staff[s0])).includes(waiting), 3000, 'the waiting call offered once closed');
+    assert.equal((await http('POST', `/enquiries/${id}/close`, undefined, staff[s0])).status, 409, 'already closed');
+    assert.equal((await http('GET', `/enquiries/${id}`, undefined, c.visitor_token)).body.enquiry.state, 'closed');
+  });
+
   test('visitor token isolation: a visitor sees only their own enquiry; staff only what they were offered', async () => {
     const a = await team(1);
     const b = await team(1);
