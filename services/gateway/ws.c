@@ -37,7 +37,9 @@ struct msg {
 };
 
 struct conn {
-    struct conn *next;
+    struct conn *next, *prev; /* every socket */
+    struct conn *bnext;       /* the same bucket of the index */
+    unsigned bucket;
     struct gw_ws *hub;
     MHD_socket sock;
     struct MHD_UpgradeResponseHandle *urh;
@@ -51,7 +53,9 @@ struct conn {
     struct msg *out_head, *out_tail;
     size_t out_len;
     bool doomed;  /* outbox overflowed: close */
-    bool closing; /* hub thread only */
+    bool dirty;         /* in hub->dirty: has something to write */
+    struct conn *dnext; /* the next one in hub->dirty */
+    bool dead;          /* closed; freed at the end of the hub's batch */
 };
 
 struct gw_ws {
@@ -60,10 +64,36 @@ struct gw_ws {
     pthread_t thread;
     pthread_mutex_t lock; /* guards the list, every outbox, nconn, stopping */
     struct conn *conns;
+    /* index of the sockets by recipient (staff id or a visitor's enquiry),
+     * so that an event reaches its sockets without a scan of them all */
+    struct conn *bucket[GW_WS_BUCKETS];
+    struct conn *dirty; /* sockets with queued messages (or extra bytes) */
+    struct conn *dead;  /* closed in this batch of events, to free after it */
     int nconn;
     bool stopping;
     bool started;
 };
+
+/* The index bucket of a recipient: FNV-1a of the kind and the id. */
+static unsigned bucket_of(bool staff, const char *id)
+{
+    uint32_t h = 2166136261u ^ (staff ? 's' : 'v');
+    h *= 16777619u;
+    for (const unsigned char *p = (const unsigned char *)id; *p != '\0'; p++) {
+        h ^= *p;
+        h *= 16777619u;
+    }
+    return h % GW_WS_BUCKETS;
+}
+
+static void mark_dirty_locked(struct gw_ws *w, struct conn *c)
+{
+    if (!c->dirty) {
+        c->dirty = true;
+        c->dnext = w->dirty;
+        w->dirty = c;
+    }
+}
 
 /* ---- handshake ---------------------------------------------------------- */
 
@@ -275,8 +305,16 @@ static void on_upgraded(void *cls, struct MHD_Connection *connection, void *con_
         goto fail;
     }
     c->next = w->conns;
+    c->prev = NULL;
+    if (w->conns != NULL)
+        w->conns->prev = c;
     w->conns = c;
+    c->bucket = bucket_of(c->staff, c->id);
+    c->bnext = w->bucket[c->bucket];
+    w->bucket[c->bucket] = c;
     w->nconn++;
+    if (c->extra_len > 0)
+        mark_dirty_locked(w, c);
     pthread_mutex_unlock(&w->lock);
     if (c->staff)
         heartbeat(w, c); /* connecting proves the console is alive */
@@ -293,16 +331,31 @@ fail:
     MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 }
 
-/* Hub thread, with the lock held: unlinks and frees c. */
+/* Hub thread, with the lock held: unlinks and closes c; its memory stays
+ * until reap_locked(), so that later events of the same batch can see it
+ * is dead. */
 static void close_locked(struct gw_ws *w, struct conn *c)
 {
-    struct conn **p = &w->conns;
-    while (*p != NULL && *p != c)
-        p = &(*p)->next;
-    if (*p == c) {
-        *p = c->next;
-        w->nconn--;
+    if (c->dirty) {
+        struct conn **d = &w->dirty;
+        while (*d != NULL && *d != c)
+            d = &(*d)->dnext;
+        if (*d == c)
+            *d = c->dnext;
+        c->dirty = false;
     }
+    struct conn **p = &w->bucket[c->bucket];
+    while (*p != NULL && *p != c)
+        p = &(*p)->bnext;
+    if (*p == c)
+        *p = c->bnext;
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    w->nconn--;
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->sock, NULL);
     wslay_event_context_free(c->ws);
     MHD_upgrade_action(c->urh, MHD_UPGRADE_ACTION_CLOSE);
@@ -312,7 +365,19 @@ static void close_locked(struct gw_ws *w, struct conn *c)
         free(m);
     }
     free(c->extra);
-    free(c);
+    c->extra = NULL;
+    c->dead = true;
+    c->next = w->dead;
+    w->dead = c;
+}
+
+static void reap_locked(struct gw_ws *w)
+{
+    while (w->dead != NULL) {
+        struct conn *c = w->dead;
+        w->dead = c->next;
+        free(c);
+    }
 }
 
 /* Hub thread, lock held: moves the outbox into wslay. */
@@ -387,6 +452,7 @@ static void *hub(void *arg)
         if (w->stopping) {
             while (w->conns != NULL)
                 close_locked(w, w->conns);
+            reap_locked(w);
             pthread_mutex_unlock(&w->lock);
             return NULL;
         }
@@ -396,27 +462,24 @@ static void *hub(void *arg)
                 uint64_t v;
                 ssize_t rd = read(w->evfd, &v, sizeof(v));
                 (void)rd;
-                for (struct conn *k = w->conns, *next; k != NULL; k = next) {
-                    next = k->next;
-                    if ((k->out_head != NULL || k->doomed || k->extra_off < k->extra_len) &&
-                        !service_locked(k, 0))
+                struct conn *k = w->dirty, *next;
+                w->dirty = NULL;
+                for (; k != NULL; k = next) {
+                    next = k->dnext;
+                    k->dirty = false;
+                    if (!service_locked(k, 0))
                         close_locked(w, k);
                 }
                 continue;
             }
-            /* a conn closed earlier in this batch is no longer in the list */
-            for (struct conn *k = w->conns; k != NULL; k = k->next) {
-                if (k == c) {
-                    if (!service_locked(c, evs[i].events))
-                        close_locked(w, c);
-                    break;
-                }
-            }
+            if (!c->dead && !service_locked(c, evs[i].events))
+                close_locked(w, c);
         }
         if (cc_mono_ms() >= next_tick) {
             tick_locked(w);
             next_tick = cc_mono_ms() + TICK_MS;
         }
+        reap_locked(w);
         pthread_mutex_unlock(&w->lock);
     }
 }
@@ -440,6 +503,48 @@ static bool visitor_sees(const char *type, const char *staff_id)
     return false;
 }
 
+static bool connected_locked(struct gw_ws *w, bool staff, const char *id)
+{
+    for (struct conn *c = w->bucket[bucket_of(staff, id)]; c != NULL; c = c->bnext)
+        if (c->staff == staff && strcmp(c->id, id) == 0)
+            return true;
+    return false;
+}
+
+/* Queues text to every socket of the recipient; true when one needs a write. */
+static bool enqueue_locked(struct gw_ws *w, bool staff, const char *id, const char *text,
+                           size_t len)
+{
+    bool queued = false;
+
+    for (struct conn *c = w->bucket[bucket_of(staff, id)]; c != NULL; c = c->bnext) {
+        struct msg *msg;
+        if (c->staff != staff || strcmp(c->id, id) != 0 || c->doomed)
+            continue;
+        if (c->out_len >= GW_WS_MAX_OUTBOX) {
+            c->doomed = true; /* a reader this slow would only fall further behind */
+            queued = true;
+            mark_dirty_locked(w, c);
+            continue;
+        }
+        msg = malloc(sizeof(*msg) + len + 1);
+        if (msg == NULL)
+            continue;
+        msg->next = NULL;
+        msg->len = len;
+        memcpy(msg->text, text, len + 1);
+        if (c->out_tail != NULL)
+            c->out_tail->next = msg;
+        else
+            c->out_head = msg;
+        c->out_tail = msg;
+        c->out_len++;
+        queued = true;
+        mark_dirty_locked(w, c);
+    }
+    return queued;
+}
+
 static void on_event(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
                      void *arg)
 {
@@ -456,6 +561,13 @@ static void on_event(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMe
 
     if (ev->staff_id[0] == '\0' && !for_visitor)
         return;
+    pthread_mutex_lock(&w->lock);
+    queued = (ev->staff_id[0] != '\0' && connected_locked(w, true, ev->staff_id)) ||
+             (for_visitor && connected_locked(w, false, enquiry_id));
+    pthread_mutex_unlock(&w->lock);
+    if (!queued)
+        return; /* nobody of this event on this gateway: no JSON to build */
+    queued = false;
     j = json_pack("{s:s,s:s,s:s,s:I}", "type", ev->type, "staff_id", ev->staff_id, "reason",
                   ev->reason, "ts_ms", (json_int_t)ev->ts_ms);
     if (ev->body_case == CC__EVENT__BODY_ENQUIRY)
@@ -471,31 +583,10 @@ static void on_event(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMe
     len = strlen(text);
 
     pthread_mutex_lock(&w->lock);
-    for (struct conn *c = w->conns; c != NULL; c = c->next) {
-        struct msg *msg;
-        bool match = c->staff ? strcmp(c->id, ev->staff_id) == 0
-                              : for_visitor && strcmp(c->id, enquiry_id) == 0;
-        if (!match || c->doomed)
-            continue;
-        if (c->out_len >= GW_WS_MAX_OUTBOX) {
-            c->doomed = true; /* a reader this slow would only fall further behind */
-            queued = true;
-            continue;
-        }
-        msg = malloc(sizeof(*msg) + len + 1);
-        if (msg == NULL)
-            continue;
-        msg->next = NULL;
-        msg->len = len;
-        memcpy(msg->text, text, len + 1);
-        if (c->out_tail != NULL)
-            c->out_tail->next = msg;
-        else
-            c->out_head = msg;
-        c->out_tail = msg;
-        c->out_len++;
-        queued = true;
-    }
+    if (ev->staff_id[0] != '\0')
+        queued |= enqueue_locked(w, true, ev->staff_id, text, len);
+    if (for_visitor)
+        queued |= enqueue_locked(w, false, enquiry_id, text, len);
     pthread_mutex_unlock(&w->lock);
     free(text);
     if (queued) {

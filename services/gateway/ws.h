@@ -26,6 +26,7 @@
 #include "http.h"
 
 #define GW_WS_MAX_CONN 20000
+#define GW_WS_BUCKETS 4096 /* of the recipient index */
 #define GW_WS_MAX_OUTBOX 256 /* queued messages per socket; a slower reader is cut off */
 
 struct gw_ws;
