@@ -47,7 +47,7 @@ LIBCOMMON  := $(B)/lib/libcccommon.a
 
 BINS := $(addprefix $(B)/bin/,$(SERVICES) ccctl)
 
-.PHONY: all deps run stop test unit fuzz fuzz-replay integration clean compose-check
+.PHONY: all deps run stop test unit fuzz fuzz-replay integration clean compose-check bench
 all: $(BINS)
 
 # --- version ----------------------------------------------------------------
@@ -144,6 +144,11 @@ fuzz:
 
 compose-check:
 	docker-compose -f docker-compose.yml config -q
+
+# Benchmarks (not part of make test; they print their figures): BENCH_ARGS
+# passes options, e.g. make bench BENCH_ARGS="--rate 300".
+bench: deps
+	tools/bench/routing/run $(BENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -95,6 +95,39 @@ static cc_status try_connect(void *arg, char *err, size_t errlen)
     return cc_bus_status(s);
 }
 
+
+#define CC_BUS_ASYNC_MAX_PENDING 10000 /* events in flight before a publish waits */
+#define CC_BUS_ASYNC_ACK_WAIT_MS 5000
+#define CC_BUS_ASYNC_ATTEMPTS 10
+
+/* An asynchronous JetStream publish was not acknowledged (stream down, ack
+ * timeout): send it again, a few times with a growing pause, then give up
+ * loudly. The Nats-Msg-Id makes a repeat stored once. */
+static void on_pub_err(jsCtx *js, jsPubAckErr *pae, void *closure)
+{
+    const char *subject = natsMsg_GetSubject(pae->Msg), *a = NULL;
+    char next[12];
+    int attempt;
+    jsPubOptions po;
+    (void)closure;
+
+    natsMsgHeader_Get(pae->Msg, "Cc-Attempt", &a);
+    attempt = a != NULL ? atoi(a) : 1;
+    if (attempt >= CC_BUS_ASYNC_ATTEMPTS) {
+        cc_log(CC_LOG_ERROR, "event not stored after retries", "subject", subject, "error",
+               pae->ErrText != NULL ? pae->ErrText : natsStatus_GetText(pae->Err), NULL);
+        return;
+    }
+    cc_log(CC_LOG_WARN, "event publish not acknowledged, retrying", "subject", subject, "error",
+           pae->ErrText != NULL ? pae->ErrText : natsStatus_GetText(pae->Err), NULL);
+    snprintf(next, sizeof(next), "%d", attempt + 1);
+    natsMsgHeader_Set(pae->Msg, "Cc-Attempt", next);
+    cc_sleep_ms(attempt * 100);
+    jsPubOptions_Init(&po);
+    po.MaxWait = CC_BUS_ASYNC_ACK_WAIT_MS;
+    js_PublishMsgAsync(js, &pae->Msg, &po);
+}
+
 cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *err, size_t errlen)
 {
     struct cc_bus *b = NULL;
@@ -141,7 +174,14 @@ cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *
             goto out;
     }
 
-    s = natsConnection_JetStream(&b->js, b->nc, NULL);
+    {
+        jsOptions jo;
+        jsOptions_Init(&jo);
+        jo.PublishAsync.MaxPending = CC_BUS_ASYNC_MAX_PENDING;
+        jo.PublishAsync.ErrHandler = on_pub_err;
+        jo.PublishAsync.ErrHandlerClosure = b;
+        s = natsConnection_JetStream(&b->js, b->nc, &jo);
+    }
     if (s != NATS_OK) {
         snprintf(err, errlen, "JetStream context: %s", natsStatus_GetText(s));
         st = cc_bus_status(s);
@@ -163,6 +203,13 @@ cc_status cc_bus_drain(struct cc_bus *b, int timeout_ms)
 
     if (b == NULL || b->nc == NULL)
         return CC_OK;
+    if (b->js != NULL) { /* the events still in flight are acknowledged first */
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MaxWait = timeout_ms;
+        if (js_PublishAsyncComplete(b->js, &po) != NATS_OK)
+            cc_log(CC_LOG_WARN, "events still unacknowledged at stop", NULL);
+    }
     s = natsConnection_DrainTimeout(b->nc, timeout_ms);
     if (s != NATS_OK) {
         natsConnection_Close(b->nc);
@@ -442,4 +489,30 @@ natsConnection *cc_bus_nats(struct cc_bus *b)
 jsCtx *cc_bus_js(struct cc_bus *b)
 {
     return b->js;
+}
+
+cc_status cc_bus_js_publish_async(struct cc_bus *b, const char *subject,
+                                  const ProtobufCMessage *pb, const char *msg_id)
+{
+    jsPubOptions po;
+    natsMsg *msg = NULL;
+    uint8_t *buf;
+    size_t len;
+    natsStatus s;
+    cc_status st = pack(pb, &buf, &len);
+
+    if (st != CC_OK)
+        return st;
+    s = natsMsg_Create(&msg, subject, NULL, (const char *)buf, (int)len);
+    free(buf);
+    if (s == NATS_OK)
+        s = natsMsgHeader_Set(msg, "Cc-Attempt", "1");
+    if (s == NATS_OK) {
+        jsPubOptions_Init(&po);
+        po.MsgId = msg_id;
+        po.MaxWait = CC_BUS_ASYNC_ACK_WAIT_MS;
+        s = js_PublishMsgAsync(b->js, &msg, &po); /* takes msg on success */
+    }
+    natsMsg_Destroy(msg);
+    return cc_bus_status(s);
 }

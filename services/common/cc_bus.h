@@ -77,6 +77,11 @@ cc_status cc_bus_stream_ensure(struct cc_bus *b, const char *name, const char *c
  * deduplication id (Nats-Msg-Id), so a retried publish is stored once. */
 cc_status cc_bus_js_publish(struct cc_bus *b, const char *subject, const ProtobufCMessage *pb,
                             const char *msg_id);
+/* The same without waiting: the ack comes back on a library thread; a
+ * publish that is not acknowledged is sent again (up to 10 times, logged),
+ * and cc_bus_drain() waits for every ack before closing. Order is kept. */
+cc_status cc_bus_js_publish_async(struct cc_bus *b, const char *subject,
+                                  const ProtobufCMessage *pb, const char *msg_id);
 
 /* Escape hatches for what this wrapper does not cover (borrowed, owned by b). */
 natsConnection *cc_bus_nats(struct cc_bus *b);

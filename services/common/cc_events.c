@@ -30,5 +30,5 @@ cc_status cc_events_publish(struct cc_bus *bus, const struct cc_config *cfg, Cc_
     ev->instance = (char *)cfg->instance;
     if ((size_t)snprintf(subject, sizeof(subject), "cc.evt.%s", ev->type) >= sizeof(subject))
         return CC_ERR_INVALID;
-    return cc_bus_js_publish(bus, subject, &ev->base, ev->id);
+    return cc_bus_js_publish_async(bus, subject, &ev->base, ev->id);
 }

@@ -19,8 +19,10 @@ cc_status cc_events_ensure(struct cc_bus *bus, char *err, size_t errlen);
 
 /*
  * Fills ev's id (if empty), ts_ms (if 0), source and instance, then publishes
- * it on cc.evt.<type> into the stream and waits for the stream's ack. ev->type
- * must be "<entity>.<event>". The strings written into ev point into id_buf
+ * it on cc.evt.<type> into the stream without waiting for the stream's ack
+ * (cc_bus_js_publish_async: retried when not acknowledged, flushed by
+ * cc_bus_drain at stop); events keep their order. ev->type must be
+ * "<entity>.<event>". The strings written into ev point into id_buf
  * and the service's config: keep both alive while ev is used.
  */
 cc_status cc_events_publish(struct cc_bus *bus, const struct cc_config *cfg, Cc__Event *ev,

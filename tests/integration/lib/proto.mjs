@@ -18,10 +18,26 @@ const str = (field, s) => {
 const msg = (field, b) => Buffer.concat([key(field, 2), varint(b.length), b]);
 const int = (field, n) => Buffer.concat([key(field, 0), varint(n)]);
 
-// cc.Event { id=1, ts_ms=2, type=3, source=4, instance=5, enquiry=10 { id=1 } }
-export function encodeEvent({ id, tsMs, type, source = 'test', instance = 'test-1', enquiryId }) {
+// cc.Enquiry { id=1, kind=2, mode=3, state=4, channel_id=5, group_id=6,
+// caller=8, created_at_ms=9, deadline_ms=10 }: a pending broadcast call.
+function encodeEnquiry({ id, channelId, groupId, caller, createdMs, deadlineMs }) {
+  const parts = [str(1, id), int(2, 1), int(3, 1), int(4, 1)];
+  if (channelId) parts.push(str(5, channelId));
+  if (groupId) parts.push(str(6, groupId));
+  if (caller) parts.push(str(8, caller));
+  if (createdMs) parts.push(int(9, createdMs));
+  if (deadlineMs) parts.push(int(10, deadlineMs));
+  return Buffer.concat(parts);
+}
+
+// cc.Event { id=1, ts_ms=2, type=3, source=4, instance=5, enquiry=10,
+// staff_id=20, reason=21 }; enquiry is { id } or the fields of encodeEnquiry.
+export function encodeEvent({ id, tsMs, type, source = 'test', instance = 'test-1', enquiryId, enquiry, staffId, reason }) {
   const parts = [str(1, id), int(2, tsMs), str(3, type), str(4, source), str(5, instance)];
-  if (enquiryId) parts.push(msg(10, str(1, enquiryId)));
+  if (enquiry) parts.push(msg(10, encodeEnquiry(enquiry)));
+  else if (enquiryId) parts.push(msg(10, str(1, enquiryId)));
+  if (staffId) parts.push(str(20, staffId));
+  if (reason) parts.push(str(21, reason));
   return Buffer.concat(parts);
 }
 
