@@ -460,27 +460,6 @@ cc_status cc_bus_stream_ensure(struct cc_bus *b, const char *name, const char *c
     return CC_OK;
 }
 
-cc_status cc_bus_js_publish(struct cc_bus *b, const char *subject, const ProtobufCMessage *pb,
-                            const char *msg_id)
-{
-    jsPubOptions po;
-    jsPubAck *ack = NULL;
-    jsErrCode jerr = 0;
-    uint8_t *buf;
-    size_t len;
-    natsStatus s;
-    cc_status st = pack(pb, &buf, &len);
-
-    if (st != CC_OK)
-        return st;
-    jsPubOptions_Init(&po);
-    po.MsgId = msg_id;
-    s = js_Publish(&ack, b->js, subject, buf, (int)len, &po, &jerr);
-    free(buf);
-    jsPubAck_Destroy(ack);
-    return cc_bus_status(s);
-}
-
 natsConnection *cc_bus_nats(struct cc_bus *b)
 {
     return b->nc;

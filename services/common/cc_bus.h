@@ -73,13 +73,11 @@ cc_status cc_bus_gather(struct cc_bus *b, const char *const *subjects, size_t n,
 /* Creates the stream, or updates its subjects when it exists. */
 cc_status cc_bus_stream_ensure(struct cc_bus *b, const char *name, const char *const *subjects,
                                size_t n, int64_t max_age_ms, char *err, size_t errlen);
-/* Publishes into JetStream and waits for the stream's ack; msg_id is the
- * deduplication id (Nats-Msg-Id), so a retried publish is stored once. */
-cc_status cc_bus_js_publish(struct cc_bus *b, const char *subject, const ProtobufCMessage *pb,
-                            const char *msg_id);
-/* The same without waiting: the ack comes back on a library thread; a
- * publish that is not acknowledged is sent again (up to 10 times, logged),
- * and cc_bus_drain() waits for every ack before closing. Order is kept. */
+/* Publishes into JetStream without waiting for the stream's ack; msg_id is
+ * the deduplication id (Nats-Msg-Id), so a repeat is stored once. The ack
+ * comes back on a library thread; a publish that is not acknowledged is sent
+ * again (up to 10 times, logged), and cc_bus_drain() waits for every ack
+ * before closing. Order is kept. */
 cc_status cc_bus_js_publish_async(struct cc_bus *b, const char *subject,
                                   const ProtobufCMessage *pb, const char *msg_id);
 

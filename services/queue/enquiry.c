@@ -536,6 +536,23 @@ static redisReply *load_existing(struct enquiries *q, const char *id, Cc__Error 
     return h;
 }
 
+/* Reads the enquiry again after a change, into *h and *e (what they held is
+ * freed); false with err set when Redis did not answer. */
+static bool reload(struct enquiries *q, const char *id, redisReply **h, Cc__Enquiry *e,
+                   Cc__Error *err)
+{
+    enquiry_clear(e);
+    cc__enquiry__init(e);
+    freeReplyObject(*h);
+    *h = load(q, id);
+    if (*h == NULL || (*h)->type != REDIS_REPLY_ARRAY || (*h)->elements == 0) {
+        set_error(err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        return false;
+    }
+    enquiry_from(e, (*h)->element, (*h)->elements);
+    return true;
+}
+
 /* May actor see (and act on) the enquiry held in h? */
 static bool allowed(struct enquiries *q, const Cc__EnquiryActor *a, const char *id, redisReply *h,
                     const Cc__Enquiry *e)
@@ -620,16 +637,8 @@ static void on_enquiry_op(struct enquiries *q, const struct cc_bus_msg *m, Cc__E
             set_error(&err, CC_ERR_DENIED, "only the staff member who handled it closes it", NULL);
             goto reply;
         }
-        if (!close_enquiry(q, req, &err))
+        if (!close_enquiry(q, req, &err) || !reload(q, req->enquiry_id, &h, &e, &err))
             goto reply;
-        enquiry_clear(&e);
-        freeReplyObject(h);
-        h = load(q, req->enquiry_id);
-        if (h == NULL || h->type != REDIS_REPLY_ARRAY) {
-            set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
-            goto reply;
-        }
-        enquiry_from(&e, h->element, h->elements);
         publish(q, "enquiry.closed", &e, e.answered_by, NULL);
     }
     if (op == OP_END) {
@@ -652,14 +661,8 @@ static void on_enquiry_op(struct enquiries *q, const struct cc_bus_msg *m, Cc__E
             set_error(&err, CC_ERR_CONFLICT, "the enquiry has already ended", NULL);
             goto reply;
         }
-        enquiry_clear(&e);
-        freeReplyObject(h);
-        h = load(q, req->enquiry_id);
-        if (h == NULL || h->type != REDIS_REPLY_ARRAY) {
-            set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        if (!reload(q, req->enquiry_id, &h, &e, &err))
             goto reply;
-        }
-        enquiry_from(&e, h->element, h->elements);
         /* {"cancelled"|"ended", answered_by or "", staff whose panel it leaves...} */
         publish(
             q, strcmp(r->element[0]->str, "cancelled") == 0 ? "enquiry.cancelled" : "enquiry.ended",
@@ -908,30 +911,20 @@ static void on_transfer(struct cc_bus *bus, const struct cc_bus_msg *m, Protobuf
                   group ? "to_group_id" : "to_staff_id");
         goto reply;
     }
-    if (strcmp(result, "returned") == 0) {
+    if (strcmp(result, "returned") == 0)
         publish_returned(q, req->enquiry_id, &r->element[1], r->elements - 1, "cancelled");
-    } else if (strcmp(result, "ok") == 0) {
-        h = load(q, req->enquiry_id);
-        if (h != NULL && h->type == REDIS_REPLY_ARRAY && h->elements > 0) {
-            enquiry_from(&e, h->element, h->elements);
-            publish(q, "enquiry.transfer", &e, req->staff_id, consult ? "consult" : "blind");
-            for (size_t i = 1; i < r->elements; i++)
-                publish(q, "enquiry.offered", &e, r->element[i]->str, "transfer");
-            cc_log(CC_LOG_INFO, "enquiry transfer", "enquiry_id", e.id, "staff_id", req->staff_id,
-                   "mode", consult ? "consult" : "blind", NULL);
-            enquiry_clear(&e);
-        }
+    if (!reload(q, req->enquiry_id, &h, &e, &err))
+        goto reply;
+    if (strcmp(result, "ok") == 0) {
+        publish(q, "enquiry.transfer", &e, req->staff_id, consult ? "consult" : "blind");
+        for (size_t i = 1; i < r->elements; i++)
+            publish(q, "enquiry.offered", &e, r->element[i]->str, "transfer");
+        cc_log(CC_LOG_INFO, "enquiry transfer", "enquiry_id", e.id, "staff_id", req->staff_id,
+               "mode", consult ? "consult" : "blind", NULL);
         /* blind: the sender is free at once */
         if (!consult)
             reconcile(q, req->staff_id);
     }
-    freeReplyObject(h);
-    h = load(q, req->enquiry_id);
-    if (h == NULL || h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
-        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
-        goto reply;
-    }
-    enquiry_from(&e, h->element, h->elements);
     rep.enquiry = &e;
 reply:
     if (err.code != NULL && err.code[0] != '\0')
