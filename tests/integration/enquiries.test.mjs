@@ -14,7 +14,8 @@ describe('enquiries', () => {
   let n = 0;
 
   before(async () => {
-    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_FOLLOWUP_S: '2' });
+    // two replicas of queue and presence: any of them may serve any request
+    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_FOLLOWUP_S: '2', CC_REPLICAS_queue: '2', CC_REPLICAS_presence: '2' });
     http = apiClient(stack);
   });
   after(async () => {

@@ -11,7 +11,7 @@ describe('presence', () => {
 
   before(async () => {
     // a short heartbeat timeout so "lost console" takes seconds, not 30 s
-    stack = await startStack({ CC_HEARTBEAT_TIMEOUT_S: '2' });
+    stack = await startStack({ CC_HEARTBEAT_TIMEOUT_S: '2', CC_REPLICAS_queue: '2', CC_REPLICAS_presence: '2' });
     http = apiClient(stack);
   });
   after(async () => {

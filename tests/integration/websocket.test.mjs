@@ -16,7 +16,7 @@ describe('websocket', () => {
   let n = 0;
 
   before(async () => {
-    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_HEARTBEAT_TIMEOUT_S: '3' });
+    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_HEARTBEAT_TIMEOUT_S: '3', CC_REPLICAS_queue: '2', CC_REPLICAS_presence: '2' });
     http = apiClient(stack);
     wsUrl = stack.url.replace('http:', 'ws:') + '/api/v1/ws';
   });
