@@ -71,6 +71,56 @@ out:
         cc__event__free_unpacked(ev, NULL);
 }
 
+/* Creates (or binds to) the durable pull consumer. */
+static natsStatus subscribe(struct clog_consumer *c, natsSubscription **sub, jsErrCode *jerr)
+{
+    jsSubOptions so;
+
+    jsSubOptions_Init(&so);
+    so.Stream = CC_EVENTS_STREAM;
+    so.Config.AckPolicy = js_AckExplicit;
+    so.Config.AckWait = 30LL * 1000 * 1000 * 1000; /* ns */
+    so.Config.MaxDeliver = -1;
+    so.Config.MaxAckPending = 4096;
+    so.Config.DeliverPolicy = js_DeliverAll;
+    return js_PullSubscribe(sub, cc_bus_js(c->bus), CC_EVENTS_SUBJECTS, CLOG_DURABLE, NULL, &so,
+                            jerr);
+}
+
+/* Consumer thread: when JetStream says the stream or our consumer no longer
+ * exists (deleted by an operator, JetStream storage lost), make both again,
+ * so that what is published from now on is stored (publishers resend what
+ * was not acknowledged meanwhile). Anything else (JetStream not answering)
+ * is left to the next try. */
+static void recover(struct clog_consumer *c)
+{
+    jsConsumerInfo *ci = NULL;
+    jsErrCode jerr = 0;
+    natsSubscription *sub = NULL;
+    natsStatus s = js_GetConsumerInfo(&ci, cc_bus_js(c->bus), CC_EVENTS_STREAM, CLOG_DURABLE, NULL,
+                                      &jerr);
+    char err[256];
+
+    jsConsumerInfo_Destroy(ci);
+    if (s == NATS_OK || (jerr != JSConsumerNotFoundErr && jerr != JSStreamNotFoundErr))
+        return;
+    cc_log(CC_LOG_WARN, "the event stream or its consumer is gone; creating them again", "error",
+           jerr == JSStreamNotFoundErr ? "stream not found" : "consumer not found", NULL);
+    if (cc_events_ensure(c->bus, err, sizeof(err)) != CC_OK) {
+        cc_log(CC_LOG_WARN, "cannot create the event stream yet", "error", err, NULL);
+        return;
+    }
+    jerr = 0;
+    if ((s = subscribe(c, &sub, &jerr)) != NATS_OK) {
+        cc_log(CC_LOG_WARN, "cannot create the durable consumer yet", "error",
+               natsStatus_GetText(s), NULL);
+        return;
+    }
+    natsSubscription_Destroy(c->sub); /* no Unsubscribe: that would delete the new consumer */
+    c->sub = sub;
+    cc_log(CC_LOG_INFO, "event stream and consumer created again", NULL);
+}
+
 static void *run(void *arg)
 {
     struct clog_consumer *c = arg;
@@ -88,6 +138,7 @@ static void *run(void *arg)
                 if (atomic_exchange(&c->db_ok, ok) != ok)
                     cc_log(ok ? CC_LOG_INFO : CC_LOG_WARN,
                            ok ? "PostgreSQL reachable again" : "PostgreSQL unreachable", NULL);
+                recover(c);
                 next_probe = cc_mono_ms() + PROBE_EVERY_MS;
             }
             continue;
@@ -97,6 +148,8 @@ static void *run(void *arg)
                 cc_log(CC_LOG_WARN, "fetch failed, retrying", "error", natsStatus_GetText(s), NULL);
             natsMsgList_Destroy(&list);
             cc_sleep_ms(RETRY_DELAY_MS);
+            if (!atomic_load(&c->stop))
+                recover(c);
             continue;
         }
         for (int i = 0; i < list.Count; i++)
@@ -110,7 +163,6 @@ cc_status clog_consumer_start(struct clog_consumer **cp, struct cc_bus *bus, str
                               char *err, size_t errlen)
 {
     struct clog_consumer *c;
-    jsSubOptions so;
     jsErrCode jerr = 0;
     natsStatus s;
 
@@ -123,15 +175,7 @@ cc_status clog_consumer_start(struct clog_consumer **cp, struct cc_bus *bus, str
     atomic_init(&c->stop, false);
     atomic_init(&c->db_ok, cc_pg_ok(pg));
 
-    jsSubOptions_Init(&so);
-    so.Stream = CC_EVENTS_STREAM;
-    so.Config.AckPolicy = js_AckExplicit;
-    so.Config.AckWait = 30LL * 1000 * 1000 * 1000; /* ns */
-    so.Config.MaxDeliver = -1;
-    so.Config.MaxAckPending = 4096;
-    so.Config.DeliverPolicy = js_DeliverAll;
-    s = js_PullSubscribe(&c->sub, cc_bus_js(bus), CC_EVENTS_SUBJECTS, CLOG_DURABLE, NULL, &so,
-                         &jerr);
+    s = subscribe(c, &c->sub, &jerr);
     if (s != NATS_OK) {
         snprintf(err, errlen, "durable consumer %s: %s (code %d)", CLOG_DURABLE,
                  natsStatus_GetText(s), (int)jerr);

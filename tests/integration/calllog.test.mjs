@@ -1,14 +1,15 @@
 // calllog against the real stack: events published into the CC_EVENTS
 // JetStream stream end up in PostgreSQL exactly once, malformed events are
-// dropped without harm, and events published while PostgreSQL is down are
-// stored when it comes back (nothing lost).
+// dropped without harm, events published while PostgreSQL is down are
+// stored when it comes back, and events published while the stream itself is
+// gone are resent until calllog has made it again (nothing lost).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { natsPublish } from './lib/nats.mjs';
+import { natsPublish, natsRequest } from './lib/nats.mjs';
 import { encodeEvent, uuid7 } from './lib/proto.mjs';
-import { getJson, run, startStack, until } from './lib/stack.mjs';
+import { apiClient, getJson, run, startStack, until } from './lib/stack.mjs';
 
 const pgBin = path.join('/usr/lib/postgresql',
   readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))[0], 'bin');
@@ -83,5 +84,24 @@ describe('calllog', () => {
       30000, 'all three events after PostgreSQL returned');
     await until(async () => (await getJson(`${stack.url}/readyz`)).status === 200, 15000,
       'readiness to recover');
+  });
+
+  test('the event stream deleted: calllog makes it again and the publisher resends, so the event is stored', async () => {
+    const http = apiClient(stack);
+    const login = await http('POST', '/login', { email: 'bob@demo.example', password: 'bob-demo-1' });
+    assert.equal(login.status, 200);
+    const count = async () => Number(await sql("select count(*) from events where type = 'presence.changed' and staff_id = 'bob'"));
+    await until(async () => (await count()) >= 1, 10000, 'the login event');
+    const before = await count();
+
+    const del = JSON.parse((await natsRequest(stack.ports.CC_NATS_PORT, '$JS.API.STREAM.DELETE.CC_EVENTS')).toString());
+    assert.equal(del.success, true, JSON.stringify(del));
+    // published while there is no stream: nobody acknowledges it
+    assert.equal((await http('PUT', '/me/status', { status: 'busy' }, login.body.token)).status, 200);
+    await until(async () => (await count()) === before + 1, 30000, 'the busy event, stored after all');
+    assert.match(stack.log('calllog-1'), /"msg":"the event stream or its consumer is gone; creating them again"/);
+    assert.match(stack.log('presence-1'), /"msg":"event publish not acknowledged, retrying","subject":"cc.evt.presence.changed"/);
+    const info = JSON.parse((await natsRequest(stack.ports.CC_NATS_PORT, '$JS.API.STREAM.INFO.CC_EVENTS')).toString());
+    assert.deepEqual(info.config.subjects, ['cc.evt.>']);
   });
 });

@@ -37,3 +37,44 @@ export function natsPublish(port, subject, payload, headers = null) {
     });
   });
 }
+
+// A request over the plain protocol: publishes payload on subject with a
+// fresh reply inbox and resolves to the first reply's payload (a Buffer);
+// rejects after timeoutMs. Enough for the JetStream API ($JS.API.*).
+export function natsRequest(port, subject, payload = '', timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const inbox = `_INBOX.test.${Math.random().toString(36).slice(2)}`;
+    let buf = Buffer.alloc(0);
+    let sent = false;
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no reply to ${subject} in ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (!sent && buf.includes('INFO ')) {
+        sent = true;
+        const body = Buffer.from(payload);
+        sock.write(Buffer.concat([
+          Buffer.from(`CONNECT {"verbose":false}\r\nSUB ${inbox} 1\r\nPUB ${subject} ${inbox} ${body.length}\r\n`),
+          body, Buffer.from('\r\n'),
+        ]));
+      }
+      // MSG <subject> <sid> <size>\r\n<payload>\r\n
+      const at = buf.indexOf(`MSG ${inbox} `);
+      if (at < 0) return;
+      const eol = buf.indexOf('\r\n', at);
+      if (eol < 0) return;
+      const size = Number(buf.subarray(at, eol).toString().split(' ').pop());
+      if (buf.length < eol + 2 + size) return;
+      clearTimeout(timer);
+      sock.end();
+      resolve(buf.subarray(eol + 2, eol + 2 + size));
+    });
+  });
+}
