@@ -161,7 +161,11 @@ describe('transfer', () => {
     const msg = await http('POST', `/enquiries/${id}/messages`, { text: 'one moment, a colleague is joining' }, tm.staff[s0]);
     assert.equal(msg.status, 201);
     assert.equal((await transfer(id, tm.staff[s0], { to_staff_id: s1, mode: 'blind' })).status, 409, 'one transfer at a time');
-    assert.deepEqual(await pending(tm.staff[s1]), [id]);
+    const panel = (await http('GET', '/pending', undefined, tm.staff[s1])).body.pending;
+    assert.deepEqual(panel.map((p) => p.enquiry.id), [id]);
+    assert.equal(panel[0].enquiry.state, 'active');
+    assert.equal(panel[0].enquiry.transfers.at(-1).outcome, 'pending');
+    assert.ok(panel[0].seconds_left > 80 && panel[0].seconds_left <= 90, `seconds_left ${panel[0].seconds_left}`);
     await until(() => find(tm.console[s1], 'enquiry.offered', (m) => m.enquiry.id === id && m.reason === 'transfer'), 3000, 'the consult offer');
 
     const a = await http('POST', `/enquiries/${id}/answer`, undefined, tm.staff[s1]);
