@@ -179,7 +179,6 @@ cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *
         jsOptions_Init(&jo);
         jo.PublishAsync.MaxPending = CC_BUS_ASYNC_MAX_PENDING;
         jo.PublishAsync.ErrHandler = on_pub_err;
-        jo.PublishAsync.ErrHandlerClosure = b;
         s = natsConnection_JetStream(&b->js, b->nc, &jo);
     }
     if (s != NATS_OK) {

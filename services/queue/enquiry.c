@@ -228,6 +228,12 @@ static void set_error(Cc__Error *err, cc_status st, const char *message, const c
     err->field = (char *)(field != NULL ? field : "");
 }
 
+/* Redis did not answer (or answered nonsense): the caller may retry. */
+static void unavailable(Cc__Error *err)
+{
+    set_error(err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+}
+
 static bool valid_kind(Cc__EnquiryKind k)
 {
     return k == CC__ENQUIRY_KIND__ENQUIRY_KIND_CALL || k == CC__ENQUIRY_KIND__ENQUIRY_KIND_CHAT;
@@ -339,7 +345,7 @@ static void on_create(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCM
         r = cc_redis_script_call(q->redis, q->script[S_CREATE], 0, 8, argv, NULL);
     }
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
-        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        unavailable(&err);
         goto reply;
     }
     if (strcmp(r->element[0]->str, "no_channel") == 0) {
@@ -348,7 +354,7 @@ static void on_create(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCM
     }
     h = load(q, id);
     if (h == NULL || h->type != REDIS_REPLY_ARRAY) {
-        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        unavailable(&err);
         goto reply;
     }
     enquiry_from(&e, h->element, h->elements);
@@ -406,7 +412,7 @@ static void on_answer(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCM
         r = cc_redis_script_call(q->redis, q->script[S_ANSWER], 0, 4, argv, NULL);
     }
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
-        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        unavailable(&err);
         goto reply;
     }
     result = r->element[0]->str;
@@ -438,10 +444,13 @@ static void on_answer(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCM
             cc_log(CC_LOG_INFO, "enquiry answered", "enquiry_id", e.id, "staff_id", req->staff_id,
                    "transfer", xfer, NULL);
         }
-        /* the winner may no longer receive other calls; a consult sender is free */
-        reconcile(q, req->staff_id);
-        if (strcmp(xfer, "consult") == 0)
-            reconcile(q, from);
+        /* a call: the winner may no longer receive other calls; a consult
+         * sender is free for them (chats are offered whatever the activity) */
+        if (e.kind == CC__ENQUIRY_KIND__ENQUIRY_KIND_CALL) {
+            reconcile(q, req->staff_id);
+            if (strcmp(xfer, "consult") == 0)
+                reconcile(q, from);
+        }
     }
 reply:
     if (err.code != NULL && err.code[0] != '\0')
@@ -469,7 +478,7 @@ static void on_pending(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufC
     size_t n = 0;
 
     if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        unavailable(&err);
         rep.error = &err;
         goto reply;
     }
@@ -525,7 +534,7 @@ static redisReply *load_existing(struct enquiries *q, const char *id, Cc__Error 
     }
     h = load(q, id);
     if (h == NULL) {
-        set_error(err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        unavailable(err);
         return NULL;
     }
     if (h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
@@ -546,7 +555,7 @@ static bool reload(struct enquiries *q, const char *id, redisReply **h, Cc__Enqu
     freeReplyObject(*h);
     *h = load(q, id);
     if (*h == NULL || (*h)->type != REDIS_REPLY_ARRAY || (*h)->elements == 0) {
-        set_error(err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        unavailable(err);
         return false;
     }
     enquiry_from(e, (*h)->element, (*h)->elements);
@@ -597,7 +606,7 @@ static bool close_enquiry(struct enquiries *q, Cc__EnquiryRequest *req, Cc__Erro
     snprintf(now, sizeof(now), "%lld", (long long)cc_wall_ms());
     r = cc_redis_script_call(q->redis, q->script[S_CLOSE], 0, 3, argv, NULL);
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1)
-        set_error(err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        unavailable(err);
     else if (strcmp(r->element[0]->str, "not_yours") == 0)
         set_error(err, CC_ERR_DENIED, "only the staff member who handled it closes it", NULL);
     else if (strcmp(r->element[0]->str, "not_ended") == 0)
@@ -650,7 +659,7 @@ static void on_enquiry_op(struct enquiries *q, const struct cc_bus_msg *m, Cc__E
         snprintf(follow, sizeof(follow), "%lld", (long long)q->cfg->followup_s * 1000);
         r = cc_redis_script_call(q->redis, q->script[S_END], 0, 4, argv, NULL);
         if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
-            set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+            unavailable(&err);
             goto reply;
         }
         if (strcmp(r->element[0]->str, "not_yours") == 0) {
@@ -670,7 +679,8 @@ static void on_enquiry_op(struct enquiries *q, const struct cc_bus_msg *m, Cc__E
         for (size_t i = 2; i < r->elements; i++)
             publish(q, "enquiry.withdrawn", &e, r->element[i]->str, e.end_reason);
         /* without follow-up, the staff member can take the next call now */
-        if (r->elements > 1 && r->element[1]->str[0] != '\0')
+        if (e.kind == CC__ENQUIRY_KIND__ENQUIRY_KIND_CALL && r->elements > 1 &&
+            r->element[1]->str[0] != '\0')
             reconcile(q, r->element[1]->str);
     }
     rep.enquiry = &e;
@@ -767,7 +777,7 @@ static void on_chat(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMes
     if (req->text[0] == '\0') {
         list_chat(q, req->enquiry_id, &rep, &list);
         if (list == NULL || list->type != REDIS_REPLY_ARRAY)
-            set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+            unavailable(&err);
         goto reply;
     }
     if (strlen(req->text) > CHAT_TEXT_MAX) {
@@ -797,7 +807,7 @@ static void on_chat(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMes
         free(buf);
     }
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
-        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        unavailable(&err);
     } else if (strcmp(r->element[0]->str, "closed") == 0) {
         set_error(&err, CC_ERR_CONFLICT, "the enquiry room is not open", NULL);
     } else if (strcmp(r->element[0]->str, "ok") == 0) {
@@ -896,7 +906,7 @@ static void on_transfer(struct cc_bus *bus, const struct cc_bus_msg *m, Protobuf
         r = cc_redis_script_call(q->redis, q->script[S_TRANSFER], 0, 8, argv, NULL);
     }
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
-        set_error(&err, CC_ERR_UNAVAILABLE, "the queue is not available, try again", NULL);
+        unavailable(&err);
         goto reply;
     }
     result = r->element[0]->str;
@@ -921,8 +931,8 @@ static void on_transfer(struct cc_bus *bus, const struct cc_bus_msg *m, Protobuf
             publish(q, "enquiry.offered", &e, r->element[i]->str, "transfer");
         cc_log(CC_LOG_INFO, "enquiry transfer", "enquiry_id", e.id, "staff_id", req->staff_id,
                "mode", consult ? "consult" : "blind", NULL);
-        /* blind: the sender is free at once */
-        if (!consult)
+        /* blind: the sender is free for calls at once */
+        if (!consult && e.kind == CC__ENQUIRY_KIND__ENQUIRY_KIND_CALL)
             reconcile(q, req->staff_id);
     }
     rep.enquiry = &e;
@@ -937,7 +947,7 @@ reply:
 
 /* ---- deadlines ------------------------------------------------------------------ */
 
-/* A transfer went back to its sender (queue_lua_xfer_return's reply in
+/* A transfer went back to its sender (the reply of LUA_XFER_RETURN in
  * el[0..n): sender, "1" if offered to them again, withdrawn staff...). */
 static void publish_returned(struct enquiries *q, const char *id, redisReply **el, size_t n,
                              const char *reason)
@@ -960,7 +970,6 @@ static void publish_returned(struct enquiries *q, const char *id, redisReply **e
         enquiry_clear(&e);
     }
     freeReplyObject(h);
-    reconcile(q, el[0]->str);
 }
 
 static void expire_once(struct enquiries *q)
