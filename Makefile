@@ -60,6 +60,10 @@ $(VERSION_H): FORCE
 .PHONY: FORCE
 FORCE:
 
+# Generated sources are kept (not deleted as intermediates), so the next
+# make finds them up to date and rebuilds nothing.
+.SECONDARY:
+
 # --- protobuf ---------------------------------------------------------------
 $(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: proto/%.proto $(PROTOS)
 	@mkdir -p $(B)/gen
@@ -68,12 +72,29 @@ $(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: proto/%.proto $(PROTOS)
 $(B)/gen/%.pb-c.o: $(B)/gen/%.pb-c.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-parameter -c -o $@ $<
 
+# --- Lua --------------------------------------------------------------------
+# A service's scripts (services/<s>/lua/*.lua) are embedded in C at build
+# time with the shared helpers (services/common/lua, services/<s>/lua/lib)
+# joined in front: build/*/gen/lua_<s>.{c,h}, constants <s>_lua_<name>.
+LUA_SERVICES := $(patsubst services/%/lua,%,$(wildcard services/*/lua))
+LUA_H := $(foreach s,$(LUA_SERVICES),$(B)/gen/lua_$(s).h)
+define lua
+$(B)/gen/lua_$(1).c $(B)/gen/lua_$(1).h &: $(wildcard services/$(1)/lua/*.lua services/$(1)/lua/lib/*.lua services/common/lua/*.lua) tools/dev/embed-lua
+	@mkdir -p $(B)/gen
+	tools/dev/embed-lua $(1)_lua $(B)/gen/lua_$(1).c $(B)/gen/lua_$(1).h services/common/lua services/$(1)/lua/lib -- $(sort $(wildcard services/$(1)/lua/*.lua))
+LUA_O_$(1) := $(B)/gen/lua_$(1).o
+endef
+$(foreach s,$(LUA_SERVICES),$(eval $(call lua,$(s))))
+
+$(B)/gen/lua_%.o: $(B)/gen/lua_%.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 # --- objects ----------------------------------------------------------------
 # Extra include flags for a source: services/<s>/x -> INC_<s>; a unit test
 # tests/unit/<s>/x also sees services/<s>/ (it tests that service's modules).
 src_dirs = $(subst /, ,$(1))
 src_inc  = $(if $(filter tests/unit/%,$(1)),-Iservices/$(word 3,$(src_dirs)) $(INC_$(word 3,$(src_dirs))),$(INC_$(word 2,$(src_dirs))))
-$(B)/obj/%.o: %.c $(PROTO_H) | $(VERSION_H)
+$(B)/obj/%.o: %.c $(PROTO_H) $(LUA_H) | $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(call src_inc,$*) $(CFLAGS) -c -o $@ $<
 
@@ -83,7 +104,7 @@ $(LIBCOMMON): $(COMMON_O) $(PROTO_O)
 
 # --- programs ---------------------------------------------------------------
 define program
-$(B)/bin/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard $(2)/*.c)) $(LIBCOMMON)
+$(B)/bin/$(1): $(patsubst %.c,$(B)/obj/%.o,$(wildcard $(2)/*.c)) $(LUA_O_$(1)) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS_$(1)) $$(LDLIBS_BASE)
 endef
@@ -98,7 +119,7 @@ FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/tests/fuzz/%-replay,$(FUZZ_SRC))
 
 # A unit test links the module under test from its service's objects (all but main.o).
 define unit
-$(B)/$(1): $(B)/obj/$(1).o $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/$(2)/*.c))) $(LIBCOMMON)
+$(B)/$(1): $(B)/obj/$(1).o $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/$(2)/*.c))) $(LUA_O_$(2)) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ -lcmocka $$(LIBS_$(2)) $$(LDLIBS_BASE)
 endef
