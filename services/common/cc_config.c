@@ -138,6 +138,10 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
     TRY(get_int("CC_SESSION_TTL_S", 43200, 60, 30 * 86400, &cfg->session_ttl_s, err, errlen));
     TRY(get_int("CC_FOLLOWUP_S", 0, 0, 3600, &cfg->followup_s, err, errlen));
     TRY(get_int("CC_ENQUIRY_TTL_S", 86400, 60, 30 * 86400, &cfg->enquiry_ttl_s, err, errlen));
+    TRY(get_int("CC_CHAT_IDLE_S", 1800, 5, 7 * 86400, &cfg->chat_idle_s, err, errlen));
+    TRY(get_int("CC_OUTBOX_MAX", 100000, 0, 10000000, &cfg->outbox_max, err, errlen));
+    TRY(get_int("CC_IDEMPOTENCY_TTL_S", 86400, 60, 7 * 86400, &cfg->idempotency_ttl_s, err,
+                errlen));
     if (cfg->media_port_max < cfg->media_port_min) {
         snprintf(err, errlen, "CC_MEDIA_PORT_MAX (%d) is below CC_MEDIA_PORT_MIN (%d)",
                  cfg->media_port_max, cfg->media_port_min);

@@ -34,6 +34,9 @@ struct cc_config {
     int session_ttl_s;           /* CC_SESSION_TTL_S: staff login lifetime */
     int followup_s;              /* CC_FOLLOWUP_S: after-call work limit, 0 = none */
     int enquiry_ttl_s;           /* CC_ENQUIRY_TTL_S: live enquiry kept in Redis this long */
+    int chat_idle_s;             /* CC_CHAT_IDLE_S: an active chat silent this long ends "idle" */
+    int outbox_max;              /* CC_OUTBOX_MAX: events waiting for the relay before 503 */
+    int idempotency_ttl_s;       /* CC_IDEMPOTENCY_TTL_S: a request's result is kept this long */
 };
 
 /* Reads the environment into cfg for the named service. On an invalid value

@@ -25,6 +25,7 @@ typedef enum {
     CC_ERR_CONFLICT,    /* the state forbids the change (lost a race, wrong state) */
     CC_ERR_DENIED,      /* the caller may not do this */
     CC_ERR_LIMIT,       /* a stated maximum would be exceeded */
+    CC_ERR_MISMATCH,    /* a retry (same idempotency key) with another request */
     CC_STATUS_COUNT
 } cc_status;
 

@@ -1,6 +1,7 @@
 /* enquiries: JSON edge of cc.queue.*. See enquiries.h. */
 #include "enquiries.h"
 #include "auth.h"
+#include "idem.h"
 #include "cc_pbjson.h"
 #include "enquiry.pb-c.h"
 
@@ -28,6 +29,7 @@ static bool reply_error(struct gw_reply *r, const Cc__Error *e)
         {"CC_ERR_DENIED", 403, "forbidden"},
         {"CC_ERR_NOT_FOUND", 404, "not_found"},
         {"CC_ERR_CONFLICT", 409, "conflict"},
+        {"CC_ERR_MISMATCH", 422, "idempotency_key_reused"},
     };
     if (e == NULL || e->code == NULL || e->code[0] == '\0')
         return false;
@@ -57,6 +59,7 @@ void gw_enquiries_create(struct gw_ctx *ctx, const struct gw_request *req, struc
     json_t *j = json_loadb(req->body, req->len, JSON_REJECT_DUPLICATES, &je);
     struct cc_pbjson_error e;
     ProtobufCMessage *in = NULL, *out = NULL;
+    struct gw_idem idem;
 
     if (j == NULL) {
         gw_reply_error(r, 400, "invalid", "body is not valid JSON", "body");
@@ -66,14 +69,23 @@ void gw_enquiries_create(struct gw_ctx *ctx, const struct gw_request *req, struc
         gw_reply_error(r, 400, "invalid", e.message, e.field);
     } else if (((Cc__CreateEnquiryRequest *)in)->leg_id[0] != '\0') {
         gw_reply_error(r, 400, "invalid", "leg_id is set by ingress, not by clients", "leg_id");
-    } else if (call(ctx, "cc.queue.create", in, &cc__create_enquiry_reply__descriptor, &out, r)) {
-        Cc__CreateEnquiryReply *rep = (Cc__CreateEnquiryReply *)out;
-        if (!reply_error(r, rep->error)) {
-            /* the visitor learns the outcome at once (R8.3), not who was offered it */
-            reply_value(r, 201,
-                        json_pack("{s:o,s:s}", "enquiry",
-                                  cc_pbjson_from_message(&rep->enquiry->base), "visitor_token",
-                                  rep->visitor_token));
+    } else if (((Cc__CreateEnquiryRequest *)in)->meta != NULL) {
+        gw_reply_error(r, 400, "invalid", "not a field of an enquiry", "meta");
+    } else if (gw_idem_meta(ctx, req, "", &idem, r)) {
+        Cc__CreateEnquiryRequest *cr = (Cc__CreateEnquiryRequest *)in;
+        bool answered;
+        cr->meta = &idem.meta;
+        answered = call(ctx, "cc.queue.create", in, &cc__create_enquiry_reply__descriptor, &out, r);
+        cr->meta = NULL; /* borrowed */
+        if (answered) {
+            Cc__CreateEnquiryReply *rep = (Cc__CreateEnquiryReply *)out;
+            if (!reply_error(r, rep->error)) {
+                /* the visitor learns the outcome at once (R8.3), not who was offered it */
+                reply_value(r, 201,
+                            json_pack("{s:o,s:s}", "enquiry",
+                                      cc_pbjson_from_message(&rep->enquiry->base),
+                                      "visitor_token", rep->visitor_token));
+            }
         }
     }
     protobuf_c_message_free_unpacked(out, NULL);
@@ -117,18 +129,36 @@ static bool actor_of(struct gw_ctx *ctx, const struct gw_request *req, struct gw
     return true;
 }
 
+/* The request's meta on behalf of actor a; false with r set when malformed. */
+static bool meta_of(struct gw_ctx *ctx, const struct gw_request *req, const Cc__EnquiryActor *a,
+                    struct gw_idem *idem, struct gw_reply *r)
+{
+    char who[160];
+    if (a->visitor_token != NULL && a->visitor_token[0] != '\0')
+        snprintf(who, sizeof(who), "visitor:%.140s", a->visitor_token);
+    else
+        snprintf(who, sizeof(who), "staff:%.140s", a->staff_id);
+    return gw_idem_meta(ctx, req, who, idem, r);
+}
+
 static void enquiry_call(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r,
                          const char *subject)
 {
     Cc__EnquiryActor actor;
     Cc__EnquiryRequest er = CC__ENQUIRY_REQUEST__INIT;
     struct gw_staff who;
+    struct gw_idem idem;
     ProtobufCMessage *out = NULL;
 
     if (!actor_of(ctx, req, r, &actor, &who))
         return;
     er.enquiry_id = (char *)req->param;
     er.actor = &actor;
+    if (strcmp(req->method, "POST") == 0) {
+        if (!meta_of(ctx, req, &actor, &idem, r))
+            return;
+        er.meta = &idem.meta;
+    }
     if (call(ctx, subject, &er.base, &cc__enquiry_reply__descriptor, &out, r)) {
         Cc__EnquiryReply *rep = (Cc__EnquiryReply *)out;
         if (!reply_error(r, rep->error)) {
@@ -160,12 +190,18 @@ void gw_enquiries_answer(struct gw_ctx *ctx, const struct gw_request *req, struc
 {
     struct gw_staff who;
     Cc__AnswerRequest a = CC__ANSWER_REQUEST__INIT;
+    Cc__EnquiryActor actor = CC__ENQUIRY_ACTOR__INIT;
+    struct gw_idem idem;
     ProtobufCMessage *out = NULL;
 
     if (!gw_auth_staff(ctx, req, r, &who))
         return;
+    actor.staff_id = who.id;
+    if (!meta_of(ctx, req, &actor, &idem, r))
+        return;
     a.enquiry_id = (char *)req->param;
     a.staff_id = who.id;
+    a.meta = &idem.meta;
     if (call(ctx, "cc.queue.answer", &a.base, &cc__answer_reply__descriptor, &out, r)) {
         Cc__AnswerReply *rep = (Cc__AnswerReply *)out;
         if (!reply_error(r, rep->error))
@@ -183,12 +219,16 @@ void gw_enquiries_messages(struct gw_ctx *ctx, const struct gw_request *req, str
     ProtobufCMessage *out = NULL;
     json_t *body = NULL;
     bool post = strcmp(req->method, "POST") == 0;
+    struct gw_idem idem;
 
     if (!actor_of(ctx, req, r, &actor, &who))
         return;
     cr.enquiry_id = (char *)req->param;
     cr.actor = &actor;
     if (post) {
+        if (!meta_of(ctx, req, &actor, &idem, r))
+            return;
+        cr.meta = &idem.meta;
         json_error_t je;
         const json_t *text;
         body = json_loadb(req->body, req->len, JSON_REJECT_DUPLICATES, &je);
@@ -227,10 +267,16 @@ void gw_enquiries_transfer(struct gw_ctx *ctx, const struct gw_request *req, str
     struct gw_staff who;
     ProtobufCMessage *in = NULL, *out = NULL;
     Cc__TransferRequest cancel = CC__TRANSFER_REQUEST__INIT, *tr = &cancel;
+    Cc__EnquiryActor actor = CC__ENQUIRY_ACTOR__INIT;
+    Cc__RequestMeta *meta;
+    struct gw_idem idem;
     char *eid, *sid;
     json_t *j = NULL;
 
     if (!gw_auth_staff(ctx, req, r, &who))
+        return;
+    actor.staff_id = who.id;
+    if (!meta_of(ctx, req, &actor, &idem, r))
         return;
     if (strcmp(req->method, "POST") == 0) {
         json_error_t je;
@@ -246,10 +292,12 @@ void gw_enquiries_transfer(struct gw_ctx *ctx, const struct gw_request *req, str
         }
         tr = (Cc__TransferRequest *)in;
         /* the path names the enquiry, the token the sender */
-        if (tr->enquiry_id[0] != '\0' || tr->staff_id[0] != '\0' || tr->cancel) {
+        if (tr->enquiry_id[0] != '\0' || tr->staff_id[0] != '\0' || tr->cancel ||
+            tr->meta != NULL) {
             const char *f = tr->enquiry_id[0] != '\0' ? "enquiry_id"
                             : tr->staff_id[0] != '\0' ? "staff_id"
-                                                      : "cancel";
+                            : tr->cancel               ? "cancel"
+                                                       : "meta";
             gw_reply_error(r, 400, "invalid", "not a field of a transfer request body", f);
             goto out;
         }
@@ -258,8 +306,10 @@ void gw_enquiries_transfer(struct gw_ctx *ctx, const struct gw_request *req, str
     }
     eid = tr->enquiry_id;
     sid = tr->staff_id;
+    meta = tr->meta;
     tr->enquiry_id = (char *)req->param;
     tr->staff_id = who.id;
+    tr->meta = &idem.meta;
     if (call(ctx, "cc.queue.transfer", &tr->base, &cc__enquiry_reply__descriptor, &out, r)) {
         Cc__EnquiryReply *rep = (Cc__EnquiryReply *)out;
         if (!reply_error(r, rep->error))
@@ -269,6 +319,7 @@ void gw_enquiries_transfer(struct gw_ctx *ctx, const struct gw_request *req, str
     /* those two were borrowed: put back what the message owns */
     tr->enquiry_id = eid;
     tr->staff_id = sid;
+    tr->meta = meta;
 out:
     protobuf_c_message_free_unpacked(out, NULL);
     protobuf_c_message_free_unpacked(in, NULL);

@@ -2,6 +2,7 @@
 #include "staff.h"
 #include "auth.h"
 #include "cc_pbjson.h"
+#include "enquiry.pb-c.h"
 #include "presence.pb-c.h"
 
 #include <jansson.h>
@@ -122,6 +123,44 @@ void gw_staff_logout(struct gw_ctx *ctx, const struct gw_request *req, struct gw
     protobuf_c_message_free_unpacked(out, NULL);
 }
 
+/* Adds "holds" to the presence JSON in r: the enquiries the staff member
+ * holds and the call they follow up, so a console can always find and end
+ * what it holds (after a crash, a reload, a lost reply). */
+static void add_holds(struct gw_ctx *ctx, const char *staff_id, struct gw_reply *r)
+{
+    Cc__HoldsRequest h = CC__HOLDS_REQUEST__INIT;
+    ProtobufCMessage *out = NULL;
+    Cc__HoldsReply *rep;
+    json_t *me = json_loadb(r->body, r->len, 0, NULL), *holds;
+    char *text;
+
+    h.staff_id = (char *)staff_id;
+    if (me == NULL || cc_bus_request(ctx->bus, "cc.queue.holds", &h.base,
+                                     &cc__holds_reply__descriptor, ctx->cfg->request_timeout_ms,
+                                     &out) != CC_OK) {
+        gw_reply_error(r, 503, "unavailable", "the queue did not answer, try again", NULL);
+        goto out;
+    }
+    rep = (Cc__HoldsReply *)out;
+    if (rep->error != NULL && rep->error->code[0] != '\0') {
+        gw_reply_error(r, 503, "unavailable", "the queue is not available, try again", NULL);
+        goto out;
+    }
+    holds = cc_pbjson_from_message(out);
+    json_object_del(holds, "error");
+    if (json_object_get(holds, "active") == NULL)
+        json_object_set_new(holds, "active", json_array());
+    json_object_set_new(me, "holds", holds);
+    text = json_dumps(me, JSON_COMPACT);
+    if (text != NULL) {
+        gw_reply_json(r, 200, text);
+        free(text);
+    }
+out:
+    protobuf_c_message_free_unpacked(out, NULL);
+    json_decref(me);
+}
+
 void gw_staff_me(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
 {
     struct gw_staff who;
@@ -131,6 +170,8 @@ void gw_staff_me(struct gw_ctx *ctx, const struct gw_request *req, struct gw_rep
         return;
     g.staff_id = who.id;
     presence_call(ctx, "cc.presence.get", &g.base, r);
+    if (r->status == 200)
+        add_holds(ctx, who.id, r);
 }
 
 void gw_staff_status(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)

@@ -1,5 +1,6 @@
 /* ws: WebSocket hub of the gateway. See ws.h for the protocol and threads. */
 #include "ws.h"
+#include "push.h"
 #include "auth.h"
 #include "cc_log.h"
 #include "cc_pbjson.h"
@@ -486,23 +487,6 @@ static void *hub(void *arg)
 
 /* ---- events -> sockets (bus threads) ------------------------------------------ */
 
-/* What a visitor is told about their enquiry. A missed (or voicemail)
- * enquiry is published once for the record and once per panel it leaves:
- * the visitor gets the first only. */
-static bool visitor_sees(const char *type, const char *staff_id)
-{
-    static const char *const outcome[] = {
-        "enquiry.answered",    "enquiry.message",     "enquiry.blocked",
-        "enquiry.cancelled",   "enquiry.ended",       "enquiry.transfer",
-        "enquiry.transferred", "enquiry.transfer_returned"};
-    if (strcmp(type, "enquiry.missed") == 0 || strcmp(type, "enquiry.voicemail") == 0)
-        return staff_id[0] == '\0';
-    for (size_t i = 0; i < sizeof(outcome) / sizeof(outcome[0]); i++)
-        if (strcmp(type, outcome[i]) == 0)
-            return true;
-    return false;
-}
-
 static bool connected_locked(struct gw_ws *w, bool staff, const char *id)
 {
     for (struct conn *c = w->bucket[bucket_of(staff, id)]; c != NULL; c = c->bnext)
@@ -545,55 +529,68 @@ static bool enqueue_locked(struct gw_ws *w, bool staff, const char *id, const ch
     return queued;
 }
 
+/* The text of one push: the event as docs/api.md shows it, addressed. */
+static char *push_text(const Cc__Event *ev, const struct gw_push *p, json_t *body)
+{
+    json_t *j = json_pack("{s:s,s:s,s:s,s:I}", "type", p->type, "staff_id", p->staff_id, "reason",
+                          p->reason, "ts_ms", (json_int_t)ev->ts_ms);
+    char *text;
+
+    if (j == NULL)
+        return NULL;
+    json_object_update(j, body);
+    text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return text;
+}
+
+/* A fact (cc.evt.*) or a notification (cc.note.*): every push it causes to
+ * a socket of this gateway (push.h). */
 static void on_event(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
                      void *arg)
 {
     struct gw_ws *w = arg;
     Cc__Event *ev = (Cc__Event *)pb;
-    const char *enquiry_id = ev->body_case == CC__EVENT__BODY_ENQUIRY ? ev->enquiry->id : NULL;
-    bool for_visitor = enquiry_id != NULL && visitor_sees(ev->type, ev->staff_id);
-    json_t *j;
-    char *text;
-    size_t len;
+    struct gw_push *pushes = calloc(gw_push_max(ev), sizeof(*pushes));
+    size_t n = pushes != NULL ? gw_push_derive(ev, pushes) : 0, here = 0;
+    json_t *body = NULL;
     bool queued = false;
     (void)bus;
     (void)m;
 
-    if (ev->staff_id[0] == '\0' && !for_visitor)
-        return;
     pthread_mutex_lock(&w->lock);
-    queued = (ev->staff_id[0] != '\0' && connected_locked(w, true, ev->staff_id)) ||
-             (for_visitor && connected_locked(w, false, enquiry_id));
+    for (size_t i = 0; i < n; i++) {
+        /* keep only the recipients connected here */
+        if (connected_locked(w, pushes[i].staff, pushes[i].to))
+            pushes[here++] = pushes[i];
+    }
     pthread_mutex_unlock(&w->lock);
-    if (!queued)
-        return; /* nobody of this event on this gateway: no JSON to build */
-    queued = false;
-    j = json_pack("{s:s,s:s,s:s,s:I}", "type", ev->type, "staff_id", ev->staff_id, "reason",
-                  ev->reason, "ts_ms", (json_int_t)ev->ts_ms);
+    if (here == 0)
+        goto out; /* nobody of this event on this gateway: no JSON to build */
+    body = json_object();
     if (ev->body_case == CC__EVENT__BODY_ENQUIRY)
-        json_object_set_new(j, "enquiry", cc_pbjson_from_message(&ev->enquiry->base));
+        json_object_set_new(body, "enquiry", cc_pbjson_from_message(&ev->enquiry->base));
     else if (ev->body_case == CC__EVENT__BODY_PRESENCE)
-        json_object_set_new(j, "presence", cc_pbjson_from_message(&ev->presence->base));
+        json_object_set_new(body, "presence", cc_pbjson_from_message(&ev->presence->base));
     if (ev->message != NULL)
-        json_object_set_new(j, "message", cc_pbjson_from_message(&ev->message->base));
-    text = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    if (text == NULL)
-        return;
-    len = strlen(text);
-
-    pthread_mutex_lock(&w->lock);
-    if (ev->staff_id[0] != '\0')
-        queued |= enqueue_locked(w, true, ev->staff_id, text, len);
-    if (for_visitor)
-        queued |= enqueue_locked(w, false, enquiry_id, text, len);
-    pthread_mutex_unlock(&w->lock);
-    free(text);
+        json_object_set_new(body, "message", cc_pbjson_from_message(&ev->message->base));
+    for (size_t i = 0; i < here; i++) {
+        char *text = push_text(ev, &pushes[i], body);
+        if (text == NULL)
+            continue;
+        pthread_mutex_lock(&w->lock);
+        queued |= enqueue_locked(w, pushes[i].staff, pushes[i].to, text, strlen(text));
+        pthread_mutex_unlock(&w->lock);
+        free(text);
+    }
     if (queued) {
         uint64_t one = 1;
         ssize_t wr = write(w->evfd, &one, sizeof(one));
         (void)wr;
     }
+out:
+    json_decref(body);
+    free(pushes);
 }
 
 /* ---- life cycle ------------------------------------------------------------------ */
@@ -629,6 +626,9 @@ cc_status gw_ws_start(struct gw_ws **wp, struct gw_ctx *ctx, char *err, size_t e
     if (st == CC_OK)
         st = cc_bus_subscribe_pb(ctx->bus, "cc.evt.presence.>", NULL, &cc__event__descriptor,
                                  on_event, w);
+    if (st == CC_OK) /* notifications: pushed, never stored */
+        st = cc_bus_subscribe_pb(ctx->bus, "cc.note.>", NULL, &cc__event__descriptor, on_event,
+                                 w);
     if (st != CC_OK) {
         snprintf(err, errlen, "websocket hub: cannot subscribe to events");
         gw_ws_free(w); /* nothing was delivered yet: nothing to drain */

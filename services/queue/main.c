@@ -6,13 +6,13 @@
 #include "cc_log.h"
 #include "cc_redis.h"
 #include "cc_service.h"
-#include "enquiry.h"
+#include "queue.h"
 
 int main(void)
 {
     struct cc_service svc;
     struct cc_redis *redis = NULL;
-    struct enquiries *enq = NULL;
+    struct queue *q = NULL;
     char err[512];
     int rc = cc_service_init(&svc, "queue");
 
@@ -21,12 +21,12 @@ int main(void)
     rc = cc_service_connect_redis(&svc, &redis);
     if (rc != 0)
         goto out;
-    if (enquiries_start(&enq, svc.bus, redis, &svc.cfg, err, sizeof(err)) != CC_OK) {
+    if (queue_start(&q, svc.bus, redis, &svc.cfg, err, sizeof(err)) != CC_OK) {
         cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);
         rc = CC_EXIT_FAIL;
         goto out;
     }
-    if (enquiries_serve(enq) != CC_OK ||
+    if (queue_serve(q) != CC_OK ||
         cc_service_serve_ping(&svc, cc_service_redis_ready, redis) != CC_OK) {
         cc_log(CC_LOG_ERROR, "cannot subscribe", NULL);
         rc = CC_EXIT_FAIL;
@@ -34,9 +34,9 @@ int main(void)
     }
     cc_service_wait(&svc);
 out:
-    enquiries_stop(enq);   /* the timer publishes through the bus */
+    queue_stop(q);         /* its threads use the bus */
     cc_service_stop(&svc); /* handlers finish before what they use goes */
-    enquiries_free(enq);
+    queue_free(q);
     cc_redis_free(redis);
     return rc;
 }

@@ -8,7 +8,7 @@ import { apiClient, getJson, run, startStack } from './lib/stack.mjs';
 
 const ADMIN = 'race-admin-token-0123456789abcdef';
 const STAFF = 50;
-const ROUNDS = Number(process.env.CC_RACE_ROUNDS || 200);
+const ROUNDS = Number(process.env.RACE_ROUNDS ?? 200);
 
 describe('race', () => {
   let stack;

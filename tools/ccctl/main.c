@@ -11,6 +11,7 @@
  * retry budget defaults to 3 s here instead of 30 s.
  */
 #include "apply.h"
+#include "enquiries.h"
 #include "cc_discover.h"
 #include "cc_log.h"
 #include "cc_service.h"
@@ -26,6 +27,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: ccctl status [--json]\n"
                "       ccctl ping SERVICE\n"
                "       ccctl apply FILE.json\n"
+               "       ccctl enquiries [--json]   active enquiries, their holder and age\n"
+               "       ccctl end ENQUIRY_ID       end (or cancel) an enquiry as the operator\n"
                "environment: CC_NATS_URL (default nats://127.0.0.1:4222), CC_PING_TIMEOUT_MS\n");
 }
 
@@ -87,8 +90,8 @@ int main(int argc, char **argv)
     struct cc_bus *bus = NULL;
     struct cc_discovery *d = NULL;
     char err[512];
-    const char *only = NULL, *apply = NULL;
-    bool json = false;
+    const char *only = NULL, *apply = NULL, *end = NULL;
+    bool json = false, enquiries = false;
     int rc = 1;
 
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -112,6 +115,15 @@ int main(int argc, char **argv)
         }
     } else if (strcmp(argv[1], "apply") == 0 && argc == 3) {
         apply = argv[2];
+    } else if (strcmp(argv[1], "enquiries") == 0 && argc <= 3) {
+        if (argc == 3 && strcmp(argv[2], "--json") != 0) {
+            usage(stderr);
+            return 2;
+        }
+        enquiries = true;
+        json = argc == 3;
+    } else if (strcmp(argv[1], "end") == 0 && argc == 3) {
+        end = argv[2];
     } else {
         usage(stderr);
         return 2;
@@ -134,6 +146,11 @@ int main(int argc, char **argv)
     }
     if (apply != NULL) {
         rc = ccctl_apply(bus, cfg.request_timeout_ms * 5, apply);
+        goto out;
+    }
+    if (enquiries || end != NULL) {
+        rc = enquiries ? ccctl_enquiries(bus, cfg.request_timeout_ms, json)
+                       : ccctl_end(bus, cfg.request_timeout_ms, end);
         goto out;
     }
     d = malloc(sizeof(*d));

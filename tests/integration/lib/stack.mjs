@@ -109,7 +109,7 @@ export async function startStack(extraEnv = {}) {
         .filter((f) => /-\d+\.log$/.test(f))
         .filter((f) => readFileSync(path.join(runDir, 'log', f), 'utf8').trimEnd().endsWith('"msg":"stopped"}'))
         .map((f) => f.replace(/\.log$/, ''));
-      rmSync(runDir, { recursive: true, force: true });
+      if (!process.env.CC_KEEP_RUN) rmSync(runDir, { recursive: true, force: true }); // keep it to read the logs
       return { ...(res ?? { code: 'timeout' }), sanitizer, stopped };
     },
   };
