@@ -1,6 +1,7 @@
 /* cc_config: environment variables -> struct cc_config, validated. */
 #include "cc_config.h"
 #include "cc_id.h"
+#include "cc_redis.h"
 #include "cc_url.h"
 
 #include <arpa/inet.h>
@@ -101,6 +102,8 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
                 errlen));
     TRY(get_str("CC_REDIS_URL", "redis://127.0.0.1:6379/0", cfg->redis_url, sizeof(cfg->redis_url),
                 err, errlen));
+    TRY(get_int("CC_REDIS_POOL", CC_REDIS_POOL_DEFAULT, 1, CC_REDIS_POOL_MAX, &cfg->redis_pool, err,
+                errlen));
     TRY(get_str("CC_PG_URL", "postgresql://cc@127.0.0.1:5432/cc", cfg->pg_url, sizeof(cfg->pg_url),
                 err, errlen));
     TRY(get_str("CC_HTTP_ADDR", "127.0.0.1", cfg->http_addr, sizeof(cfg->http_addr), err, errlen));

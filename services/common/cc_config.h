@@ -18,6 +18,7 @@ struct cc_config {
     char instance[96];           /* CC_INSTANCE, default <service>-<host>-<random> */
     char nats_url[512];          /* CC_NATS_URL */
     char redis_url[512];         /* CC_REDIS_URL */
+    int redis_pool;              /* CC_REDIS_POOL: Redis connections per process */
     char pg_url[512];            /* CC_PG_URL */
     char http_addr[64];          /* CC_HTTP_ADDR (gateway) */
     int http_port;               /* CC_HTTP_PORT (gateway) */

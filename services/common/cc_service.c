@@ -111,7 +111,8 @@ int cc_service_connect_redis(struct cc_service *svc, struct cc_redis **rp)
 {
     char err[512];
     cc_status st =
-        cc_redis_connect(rp, svc->cfg.redis_url, svc->cfg.connect_timeout_ms, err, sizeof(err));
+        cc_redis_connect_pool(rp, svc->cfg.redis_url, svc->cfg.redis_pool, CC_REDIS_TIMEOUT_MS,
+                              svc->cfg.connect_timeout_ms, err, sizeof(err));
     if (st == CC_OK)
         return 0;
     cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);

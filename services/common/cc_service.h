@@ -54,8 +54,9 @@ void cc_service_stop(struct cc_service *svc);
 void cc_subject(char *buf, size_t len, const char *service, const char *verb);
 
 struct cc_redis;
-/* Connects svc->cfg.redis_url with the start-up retry budget; on failure logs
- * one error line and returns the exit code, else 0. */
+/* Connects svc->cfg.redis_url (a pool of svc->cfg.redis_pool connections)
+ * with the start-up retry budget; on failure logs one error line and returns
+ * the exit code, else 0. */
 int cc_service_connect_redis(struct cc_service *svc, struct cc_redis **rp);
 /* A cc_ready_fn for services whose only dependency is Redis: arg is the
  * struct cc_redis *. */

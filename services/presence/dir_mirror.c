@@ -154,8 +154,7 @@ cc_status dir_mirror_write(struct cc_redis *redis, int script_id, const Cc__DirR
         st = CC_ERR_NOMEM;
     } else {
         rep = cc_redis_script_call(redis, script_id, 2, (int)a.n, (const char **)a.v, a.len);
-        st = rep == NULL ? CC_ERR_UNAVAILABLE
-                         : (rep->type == REDIS_REPLY_ERROR ? CC_ERR_REDIS : CC_OK);
+        st = cc_redis_reply_status(rep);
         freeReplyObject(rep);
     }
     for (size_t i = 0; i < a.n; i++)

@@ -332,14 +332,17 @@ static cc_status mirror(struct dir_store *s, char *err, size_t errlen)
 
 /* ---- writes, one per kind; inside the transaction ---------------------- */
 
-static bool exists(struct dir_store *s, const char *table_sql, const char *id)
+/* *yes: whether the query found a row. A failed query is returned as its
+ * error, never read as "no such row". */
+static cc_status exists(struct dir_store *s, const char *table_sql, const char *id, bool *yes,
+                        char *err, size_t errlen)
 {
-    char err[128];
     cc_status st;
-    PGresult *r = cc_pg_exec_once(s->pg, table_sql, 1, &id, NULL, NULL, &st, err, sizeof(err));
-    bool yes = r != NULL && PQntuples(r) == 1;
+    PGresult *r = cc_pg_exec_once(s->pg, table_sql, 1, &id, NULL, NULL, &st, err, errlen);
+
+    *yes = r != NULL && PQntuples(r) == 1;
     PQclear(r);
-    return yes;
+    return st;
 }
 
 static cc_status write_group(struct dir_store *s, const Cc__Group *g, bool create, bool *created,
@@ -348,9 +351,12 @@ static cc_status write_group(struct dir_store *s, const Cc__Group *g, bool creat
     const char *v[2] = {g->id, g->name};
     char *arr;
     int n = 0;
-    cc_status st;
+    bool found;
+    cc_status st = exists(s, "SELECT 1 FROM dir_groups WHERE id = $1", g->id, &found, err, errlen);
 
-    *created = !exists(s, "SELECT 1 FROM dir_groups WHERE id = $1", g->id);
+    if (st != CC_OK)
+        return st;
+    *created = !found;
     if (create && !*created)
         return set_why(why, "id", "a group with this id exists"), CC_ERR_CONFLICT;
     st = sql1(s,
@@ -382,10 +388,12 @@ static cc_status write_staff(struct dir_store *s, const Cc__Staff *m, bool creat
                              struct dir_invalid *why, char *err, size_t errlen)
 {
     char hash[PASSWORD_HASH_MAX];
-    bool has_pw = m->password != NULL && m->password[0] != '\0';
-    cc_status st;
+    bool has_pw = m->password != NULL && m->password[0] != '\0', found;
+    cc_status st = exists(s, "SELECT 1 FROM dir_staff WHERE id = $1", m->id, &found, err, errlen);
 
-    *created = !exists(s, "SELECT 1 FROM dir_staff WHERE id = $1", m->id);
+    if (st != CC_OK)
+        return st;
+    *created = !found;
     if (create && !*created)
         return set_why(why, "id", "a staff member with this id exists"), CC_ERR_CONFLICT;
     if (*created && !has_pw)
@@ -414,15 +422,23 @@ static cc_status write_channel(struct dir_store *s, const Cc__Channel *c, bool c
     char vm[2], b[16], d[16], ch[16];
     uint8_t *ci = NULL;
     size_t ci_len = 0;
-    bool to_group = c->group_id != NULL && c->group_id[0] != '\0';
-    cc_status st;
+    bool to_group = c->group_id != NULL && c->group_id[0] != '\0', found;
+    cc_status st =
+        exists(s, "SELECT 1 FROM dir_channels WHERE id = $1", c->id, &found, err, errlen);
 
-    *created = !exists(s, "SELECT 1 FROM dir_channels WHERE id = $1", c->id);
+    if (st != CC_OK)
+        return st;
+    *created = !found;
     if (create && !*created)
         return set_why(why, "id", "a channel with this id exists"), CC_ERR_CONFLICT;
-    if (to_group && !exists(s, "SELECT 1 FROM dir_groups WHERE id = $1", c->group_id))
+    st = to_group
+             ? exists(s, "SELECT 1 FROM dir_groups WHERE id = $1", c->group_id, &found, err, errlen)
+             : exists(s, "SELECT 1 FROM dir_staff WHERE id = $1", c->staff_id, &found, err, errlen);
+    if (st != CC_OK)
+        return st;
+    if (!found && to_group)
         return set_why(why, "group_id", "no such group"), CC_ERR_INVALID;
-    if (!to_group && !exists(s, "SELECT 1 FROM dir_staff WHERE id = $1", c->staff_id))
+    if (!found)
         return set_why(why, "staff_id", "no such staff member"), CC_ERR_INVALID;
     snprintf(vm, sizeof(vm), "%c", c->voicemail ? 't' : 'f');
     snprintf(b, sizeof(b), "%d", c->max_wait_broadcast_s);
@@ -469,11 +485,19 @@ static cc_status write_number(struct dir_store *s, const Cc__VirtualNumber *n, b
                               bool *created, struct dir_invalid *why, char *err, size_t errlen)
 {
     const char *v[3] = {n->e164, n->kind, n->channel_id};
+    bool found;
+    cc_status st =
+        exists(s, "SELECT 1 FROM dir_numbers WHERE e164 = $1", n->e164, &found, err, errlen);
 
-    *created = !exists(s, "SELECT 1 FROM dir_numbers WHERE e164 = $1", n->e164);
+    if (st != CC_OK)
+        return st;
+    *created = !found;
     if (create && !*created)
         return set_why(why, "e164", "this number exists"), CC_ERR_CONFLICT;
-    if (!exists(s, "SELECT 1 FROM dir_channels WHERE id = $1", n->channel_id))
+    st = exists(s, "SELECT 1 FROM dir_channels WHERE id = $1", n->channel_id, &found, err, errlen);
+    if (st != CC_OK)
+        return st;
+    if (!found)
         return set_why(why, "channel_id", "no such channel"), CC_ERR_INVALID;
     return sql1(s,
                 "INSERT INTO dir_numbers (e164, kind, channel_id) VALUES ($1, $2, $3)"
@@ -621,9 +645,13 @@ cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__D
     }
     pthread_mutex_unlock(&s->lock);
     if (st != CC_OK && st != CC_ERR_INVALID && st != CC_ERR_NOT_FOUND && st != CC_ERR_CONFLICT) {
+        /* a PostgreSQL or Redis error says nothing about the entry: the
+         * caller hears "try again", never "no such entry" or "invalid" */
         cc_log(CC_LOG_WARN, "directory request failed", "status", cc_status_str(st), "error", err,
                NULL);
         snprintf(why->message, sizeof(why->message), "directory unavailable, try again");
+        why->field = NULL;
+        st = CC_ERR_UNAVAILABLE;
     }
     return st;
 }

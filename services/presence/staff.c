@@ -145,6 +145,16 @@ static void publish_change(struct staff *s, Cc__StaffPresence *p, const char *re
         cc_log(CC_LOG_WARN, "presence event not published", "staff_id", p->staff_id, NULL);
 }
 
+/* CC_OK when r is an answer of the given type. NULL, an error reply (LOADING
+ * while Redis reloads after a restart, BUSY, ...) or an unexpected type mean
+ * "cannot tell now": CC_ERR_UNAVAILABLE, never "no such session". */
+static cc_status answered(const redisReply *r, int type)
+{
+    if (cc_redis_reply_status(r) != CC_OK || r->type != type)
+        return CC_ERR_UNAVAILABLE;
+    return CC_OK;
+}
+
 /* Runs a presence script (status or heartbeat) for sid; NULL when Redis is down. */
 static redisReply *presence_script(struct staff *s, int script, const char *sid,
                                    const char *const *extra, int nextra)
@@ -169,7 +179,7 @@ static cc_status set_status(struct staff *s, const char *sid, Cc__StaffStatus st
 
     snprintf(now, sizeof(now), "%lld", (long long)t);
     rep = presence_script(s, s->status_script, sid, extra, 3);
-    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+    if (answered(rep, REDIS_REPLY_ARRAY) != CC_OK) {
         freeReplyObject(rep);
         return CC_ERR_UNAVAILABLE;
     }
@@ -223,7 +233,7 @@ static void on_login(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMe
         snprintf(now, sizeof(now), "%lld", (long long)cc_wall_ms());
         snprintf(ttl, sizeof(ttl), "%lld", (long long)s->cfg->session_ttl_s * 1000);
         r = cc_redis_script_call(s->redis, s->session_script, 1, 5, argv, NULL);
-        st = r != NULL && r->type == REDIS_REPLY_INTEGER ? CC_OK : CC_ERR_UNAVAILABLE;
+        st = answered(r, REDIS_REPLY_INTEGER);
         freeReplyObject(r);
     }
     if (st == CC_OK)
@@ -246,7 +256,10 @@ reply:
     freeReplyObject(keep);
 }
 
-/* Looks the token up; fills id/role. CC_ERR_DENIED when unknown or expired. */
+/* Looks the token up; fills id/role. CC_ERR_DENIED only when Redis answered
+ * that there is no such session (unknown or expired); CC_ERR_UNAVAILABLE when
+ * it did not answer or answered with an error, so a valid token is never
+ * refused because Redis was restarting. */
 static cc_status lookup(struct staff *s, const char *token, char *id, size_t idlen, char *role,
                         size_t rolelen)
 {
@@ -259,10 +272,11 @@ static cc_status lookup(struct staff *s, const char *token, char *id, size_t idl
         return CC_ERR_DENIED;
     token_key(key, token);
     r = cc_redis_command(s->redis, 4, argv, NULL);
-    if (r == NULL)
+    if (answered(r, REDIS_REPLY_ARRAY) != CC_OK || r->elements != 2) {
+        freeReplyObject(r);
         return CC_ERR_UNAVAILABLE;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->str != NULL &&
-        r->element[1]->str != NULL) {
+    }
+    if (r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
         snprintf(id, idlen, "%s", r->element[0]->str);
         snprintf(role, rolelen, "%s", r->element[1]->str);
         st = CC_OK;
@@ -305,11 +319,16 @@ static void on_logout(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCM
 
     if (st == CC_OK) {
         const char *argv[2] = {"DEL", key};
+        redisReply *r;
         token_key(key, req->token);
-        freeReplyObject(cc_redis_command(s->redis, 2, argv, NULL));
+        /* a session that may still exist is not reported as logged out */
+        r = cc_redis_command(s->redis, 2, argv, NULL);
+        st = answered(r, REDIS_REPLY_INTEGER);
+        freeReplyObject(r);
+    }
+    if (st == CC_OK)
         st = set_status(s, id, CC__STAFF_STATUS__STAFF_STATUS_OFFLINE, false, "logout", &sr, &p,
                         &act, &keep);
-    }
     if (st != CC_OK) {
         error_reply(&err, st, st == CC_ERR_DENIED ? "invalid or expired token" : "try again");
         rep.error = &err;
@@ -351,7 +370,7 @@ static void reply_presence(struct staff *s, const struct cc_bus_msg *m, const ch
     Cc__StaffPresence p;
     Cc__StaffActivity act;
 
-    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+    if (answered(r, REDIS_REPLY_ARRAY) != CC_OK) {
         error_reply(&err, CC_ERR_UNAVAILABLE, "try again");
         rep.error = &err;
     } else {
@@ -403,7 +422,7 @@ static void on_activity(struct cc_bus *bus, const struct cc_bus_msg *m, Protobuf
 
     r = presence_script(s, s->outbound_script, req->staff_id, extra, 1);
     reply_presence(s, m, req->staff_id, r);
-    if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
+    if (answered(r, REDIS_REPLY_ARRAY) == CC_OK) {
         Cc__StaffPresence p;
         Cc__StaffActivity act;
         presence_from(&p, &act, req->staff_id, r, cc_wall_ms(),
@@ -415,7 +434,9 @@ static void on_activity(struct cc_bus *bus, const struct cc_bus_msg *m, Protobuf
 
 /* ---- sweep ---------------------------------------------------------------- */
 
-static void sweep_once(struct staff *s)
+/* CC_OK when the sweep ran (whether or not it took anyone offline); else why
+ * not, with Redis's error text (if any) in why. */
+static cc_status sweep_once(struct staff *s, char *why, size_t whylen)
 {
     char now[24], cutoff[24];
     const char *argv[3] = {"cc:presence:live", now, cutoff};
@@ -426,7 +447,15 @@ static void sweep_once(struct staff *s)
     snprintf(cutoff, sizeof(cutoff), "%lld",
              (long long)(t - (int64_t)s->cfg->heartbeat_timeout_s * 1000));
     r = cc_redis_script_call(s->redis, s->sweep_script, 1, 3, argv, NULL);
-    for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+    if (answered(r, REDIS_REPLY_ARRAY) != CC_OK) {
+        snprintf(why, whylen, "%s",
+                 r == NULL                      ? "no answer"
+                 : r->type == REDIS_REPLY_ERROR ? r->str
+                                                : "unexpected reply");
+        freeReplyObject(r);
+        return CC_ERR_UNAVAILABLE;
+    }
+    for (size_t i = 0; i < r->elements; i++) {
         Cc__StaffPresence p;
         Cc__StaffActivity act;
         cc__staff_presence__init(&p);
@@ -439,17 +468,27 @@ static void sweep_once(struct staff *s)
         publish_change(s, &p, "heartbeat_lost");
     }
     freeReplyObject(r);
+    return CC_OK;
 }
 
 static void *sweeper(void *arg)
 {
     struct staff *s = arg;
+    bool failing = false; /* log when the sweep starts and stops failing, not every second */
 
     pthread_mutex_lock(&s->lock);
     while (!s->stopping) {
         struct timespec until;
+        char why[160] = "";
+        cc_status st;
         pthread_mutex_unlock(&s->lock);
-        sweep_once(s);
+        st = sweep_once(s, why, sizeof(why));
+        if (st != CC_OK && !failing)
+            cc_log(CC_LOG_WARN, "sweep failed, Redis unavailable; retrying every second", "error",
+                   why, NULL);
+        else if (st == CC_OK && failing)
+            cc_log(CC_LOG_INFO, "sweep running again", NULL);
+        failing = st != CC_OK;
         pthread_mutex_lock(&s->lock);
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += (long)SWEEP_EVERY_MS * 1000000L;

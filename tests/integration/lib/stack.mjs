@@ -2,7 +2,7 @@
 // PostgreSQL and the six services) on free loopback ports in a temporary run
 // directory, for one test file. Nothing here mocks a server.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,17 @@ export function freePort() {
       const { port } = srv.address();
       srv.close(() => resolve(port));
     });
+  });
+}
+
+// Whether something accepts TCP connections on 127.0.0.1:port.
+export function listening(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port }, () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.on('error', () => resolve(false));
   });
 }
 
@@ -91,6 +102,32 @@ export async function startStack(extraEnv = {}) {
     natsUrl: `nats://127.0.0.1:${ports.CC_NATS_PORT}`,
     pidOf: (inst) => Number(readFileSync(path.join(runDir, 'pids', `${inst}.pid`), 'utf8').trim()),
     log: (inst) => readFileSync(path.join(runDir, 'log', `${inst}.log`), 'utf8'),
+    // Sends redis-server signal (SIGKILL: a crash; SIGTERM: a clean stop,
+    // its AOF flushed), waits until it is gone and starts it again as
+    // tools/dev/stack does (same flags, directory and log; keep in step with
+    // start_redis there), plus extraArgs. Resolves when the new server
+    // answers at all: it may still be LOADING its data. Its pid replaces the
+    // old one in the run directory, so stop() stops it.
+    async restartRedis({ signal = 'SIGKILL', extraArgs = [] } = {}) {
+      const pidFile = path.join(runDir, 'pids', 'redis.pid');
+      const old = Number(readFileSync(pidFile, 'utf8').trim());
+      const port = String(ports.CC_REDIS_PORT);
+      const cli = (...a) => run('redis-cli', ['-p', port, ...a]);
+      process.kill(old, signal);
+      // gone (or a zombie the stack script has yet to reap) and its port
+      // closed: a dying process's other threads may still hold the socket
+      await until(async () => (!existsSync(`/proc/${old}`) || /\) Z /.test(readFileSync(`/proc/${old}/stat`, 'utf8')))
+        && !(await listening(ports.CC_REDIS_PORT)), 60000, `redis-server ${old} to exit after ${signal}`);
+      const log = openSync(path.join(runDir, 'log', 'redis.log'), 'a');
+      const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', port, '--dir', path.join(runDir, 'redis'),
+        '--appendonly', 'yes', '--save', '', '--daemonize', 'no', ...extraArgs],
+      { detached: true, stdio: ['ignore', log, log] }); // detached: its own session, as setsid
+      closeSync(log);
+      child.unref();
+      writeFileSync(pidFile, `${child.pid}\n`);
+      await until(async () => /PONG|LOADING/.test((await cli('PING')).stdout), 30000, 'the restarted redis-server to listen');
+      return child.pid;
+    },
     serviceEnv: {
       ...env,
       CC_NATS_URL: `nats://127.0.0.1:${ports.CC_NATS_PORT}`,

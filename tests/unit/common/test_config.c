@@ -12,7 +12,7 @@ static const char *const vars[] = {
     "CC_INSTANCE",           "CC_NATS_URL",           "CC_REDIS_URL",       "CC_PG_URL",
     "CC_HTTP_ADDR",          "CC_HTTP_PORT",          "CC_WEB_ROOT",        "CC_LOG_LEVEL",
     "CC_CONNECT_TIMEOUT_MS", "CC_REQUEST_TIMEOUT_MS", "CC_PING_TIMEOUT_MS", "CC_MEDIA_ADDR",
-    "CC_MEDIA_PORT_MIN",     "CC_MEDIA_PORT_MAX",
+    "CC_MEDIA_PORT_MIN",     "CC_MEDIA_PORT_MAX",     "CC_REDIS_POOL",
 };
 
 static int clear_env(void **state)
@@ -36,6 +36,7 @@ static void test_defaults(void **state)
     assert_string_equal(c.http_addr, "127.0.0.1");
     assert_int_equal(c.http_port, 8080);
     assert_int_equal(c.log_level, CC_LOG_INFO);
+    assert_int_equal(c.redis_pool, 8);
     assert_int_equal(c.connect_timeout_ms, 30000);
     assert_int_equal(c.ping_timeout_ms, 300);
     assert_int_equal(c.media_port_min, 20000);
@@ -53,7 +54,9 @@ static void test_overrides(void **state)
     setenv("CC_LOG_LEVEL", "debug", 1);
     setenv("CC_INSTANCE", "queue-7", 1);
     setenv("CC_NATS_URL", "nats://[::1]:4333", 1);
+    setenv("CC_REDIS_POOL", "64", 1);
     assert_int_equal(cc_config_load(&c, "queue", err, sizeof(err)), CC_OK);
+    assert_int_equal(c.redis_pool, 64);
     assert_int_equal(c.http_port, 9090);
     assert_string_equal(c.http_addr, "::1");
     assert_int_equal(c.log_level, CC_LOG_DEBUG);
@@ -76,6 +79,9 @@ static const struct bad bads[] = {
     {"CC_NATS_URL", "http://x:1", "CC_NATS_URL=\"http://x:1\" is invalid: scheme must be nats://"},
     {"CC_NATS_URL", "nats://:1", "CC_NATS_URL"},
     {"CC_REDIS_URL", "redis://h:99999", "CC_REDIS_URL"},
+    {"CC_REDIS_POOL", "0", "CC_REDIS_POOL=\"0\" is invalid: expected an integer from 1 to 64"},
+    {"CC_REDIS_POOL", "65", "CC_REDIS_POOL"},
+    {"CC_REDIS_POOL", "eight", "CC_REDIS_POOL"},
     {"CC_PG_URL", "mysql://h/db", "CC_PG_URL"},
     {"CC_CONNECT_TIMEOUT_MS", "1e3", "CC_CONNECT_TIMEOUT_MS"},
     {"CC_MEDIA_PORT_MIN", "80", "CC_MEDIA_PORT_MIN"},
