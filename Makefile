@@ -3,7 +3,9 @@
 #   make            build the services and tools (build/release/)
 #   make run        install what is missing, build, start the local stack
 #   make test       install what is missing, build with ASan+UBSan
-#                   (build/asan/), run unit, fuzz-replay and integration tests
+#                   (build/asan/), run unit, fuzz-replay and integration tests;
+#                   then build with ThreadSanitizer (build/tsan/) and run the
+#                   integration tests again against it
 #   make fuzz       build libFuzzer targets with clang (build/fuzz/)
 #   make clean
 #
@@ -20,6 +22,12 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -g -MMD -MP -pthread
 ifeq ($(MODE),asan)
 CFLAGS   += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
+else ifeq ($(MODE),tsan)
+# Data races between the threads nats.c, libmicrohttpd and our own code run.
+# Only our code is instrumented; the libraries' locks are still seen (TSan
+# intercepts pthread), their memory accesses are not.
+CFLAGS   += -O1 -fno-omit-frame-pointer -fsanitize=thread
+LDFLAGS  += -fsanitize=thread
 else
 CFLAGS   += -O2
 endif
@@ -149,10 +157,12 @@ deps:
 tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.json
 	cd tests && npm ci --no-audit --no-fund --loglevel=error
 
-# `make test` always uses the sanitizer build.
+# `make test` always uses the sanitizer builds: everything under ASan+UBSan,
+# then the integration suites again under ThreadSanitizer (one result line).
 test: deps tests/node_modules/.package-lock.json
 	$(MAKE) MODE=asan all unit fuzz-replay
-	tools/dev/run-tests build/asan
+	$(MAKE) MODE=tsan all
+	tools/dev/run-tests build/asan build/tsan
 
 run: deps all
 	tools/dev/stack up

@@ -18,8 +18,11 @@
 struct clog_consumer {
     struct cc_bus *bus;
     struct cc_pg *pg; /* touched by the consumer thread only */
+    /* The consumer thread's while it runs (recover() replaces it); the
+     * caller's again once clog_consumer_stop joined the thread. */
     natsSubscription *sub;
     pthread_t thread;
+    bool joined; /* caller's thread only: stop ran */
     atomic_bool stop;
     atomic_bool db_ok;
 };
@@ -194,11 +197,14 @@ cc_status clog_consumer_start(struct clog_consumer **cp, struct cc_bus *bus, str
 
 void clog_consumer_stop(struct clog_consumer *c)
 {
-    if (c == NULL || c->sub == NULL)
+    if (c == NULL || c->joined)
         return;
     atomic_store(&c->stop, true);
     pthread_join(c->thread, NULL);
-    /* Destroy without Unsubscribe: the durable consumer must outlive us. */
+    c->joined = true;
+    /* The thread is gone, c->sub is ours (not before: recover() may be
+     * replacing it). Destroy without Unsubscribe: the durable consumer must
+     * outlive us. */
     natsSubscription_Destroy(c->sub);
     c->sub = NULL;
 }

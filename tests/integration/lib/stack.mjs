@@ -135,8 +135,9 @@ export async function startStack(extraEnv = {}) {
       CC_PG_URL: `postgresql://cc@127.0.0.1:${ports.CC_PG_PORT}/cc`,
     },
     // Stops the stack; resolves {code, sig, sanitizer, stopped}: sanitizer
-    // lists every ASan/LSan/UBSan report in the logs, stopped the instances
-    // whose log ends with a clean "stopped".
+    // lists every ASan/LSan/UBSan/TSan report in the logs (then the logs are
+    // kept, and the list ends with where), stopped the instances whose log
+    // ends with a clean "stopped".
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const res = await Promise.race([exited, timeout(60000)]);
@@ -146,19 +147,37 @@ export async function startStack(extraEnv = {}) {
         .filter((f) => /-\d+\.log$/.test(f))
         .filter((f) => readFileSync(path.join(runDir, 'log', f), 'utf8').trimEnd().endsWith('"msg":"stopped"}'))
         .map((f) => f.replace(/\.log$/, ''));
-      if (!process.env.CC_KEEP_RUN) rmSync(runDir, { recursive: true, force: true }); // keep it to read the logs
+      if (process.env.CC_KEEP_RUN) {
+        // CC_KEEP_RUN=1: the whole run directory stays, to read every log
+      } else if (sanitizer.length === 0) {
+        rmSync(runDir, { recursive: true, force: true });
+      } else {
+        // The first lines say what failed; the stacks are in the logs, kept
+        // (and named in the list) for whoever reads the failure.
+        for (const f of readdirSync(runDir).filter((n) => n !== 'log')) {
+          rmSync(path.join(runDir, f), { recursive: true, force: true });
+        }
+        sanitizer.push(`full reports in ${path.join(runDir, 'log')}`);
+      }
       return { ...(res ?? { code: 'timeout' }), sanitizer, stopped };
     },
   };
   return stack;
 }
 
+// The first line of a sanitizer report: ASan, LSan and UBSan print
+// "ERROR: ...Sanitizer" (UBSan also "runtime error:"); ThreadSanitizer prints
+// "WARNING: ThreadSanitizer: data race ..." (or lock-order-inversion, ...)
+// and keeps running, so its reports are found only here.
+export const SANITIZER_REPORT =
+  /ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|(WARNING|ERROR|FATAL): ThreadSanitizer/;
+
 // Lines of sanitizer reports (with their file) in every *.log of dir.
 export function sanitizerReports(dir) {
   const found = [];
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.log'))) {
     for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n')) {
-      if (/ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:/.test(line)) found.push(`${f}: ${line}`);
+      if (SANITIZER_REPORT.test(line)) found.push(`${f}: ${line}`);
     }
   }
   return found;
