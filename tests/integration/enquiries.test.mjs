@@ -103,7 +103,7 @@ describe('enquiries', () => {
 
   test('R3.1: a direct call rings one staff member and has its own maximum wait', async () => {
     const { ids, staff } = await team(2);
-    const direct = `direct-${n}`;
+    const direct = `direct-${ids[0]}`;
     assert.equal((await http('PUT', `/channels/${direct}`, { name: 'Direct', type: 'qr', staff_id: ids[1], max_wait_direct_s: 2 }, ADMIN)).status, 201);
     const c = await create(direct);
     assert.equal(c.body.enquiry.mode, 'direct');
