@@ -1,6 +1,10 @@
 /* staff: sessions, status, heartbeats, sweep. See staff.h. */
 #include "staff.h"
 #include "cc_events.h"
+#include "cc_outbox.h"
+#include "cc_step.h"
+#include "lua_presence.h"
+#include <jansson.h>
 #include "cc_log.h"
 #include "cc_time.h"
 #include "password.h"
@@ -14,43 +18,15 @@
 
 #define SWEEP_EVERY_MS 1000
 
-static const char *const status_lua =
-    "redis.call('HSET', KEYS[1], 'status', ARGV[2], 'changed_at_ms', ARGV[3])\n"
-    "if ARGV[4] == '1' or redis.call('HEXISTS', KEYS[1], 'last_seen_ms') == 0 then\n"
-    "  redis.call('HSET', KEYS[1], 'last_seen_ms', ARGV[3]) end\n"
-    "if ARGV[2] == 'offline' then redis.call('ZREM', KEYS[2], ARGV[1])\n"
-    "else redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'last_seen_ms'), ARGV[1]) end\n"
-    "return redis.call('HGETALL', KEYS[1])\n";
-
-static const char *const heartbeat_lua =
-    "local st = redis.call('HGET', KEYS[1], 'status')\n"
-    "if st == false or st == 'offline' then return redis.call('HGETALL', KEYS[1]) end\n"
-    "redis.call('HSET', KEYS[1], 'last_seen_ms', ARGV[2])\n"
-    "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])\n"
-    "return redis.call('HGETALL', KEYS[1])\n";
-
-static const char *const outbound_lua = "redis.call('HSET', KEYS[1], 'outbound', ARGV[2])\n"
-                                        "return redis.call('HGETALL', KEYS[1])\n";
-
-static const char *const sweep_lua =
-    "local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])\n"
-    "for _, sid in ipairs(stale) do\n"
-    "  redis.call('HSET', 'cc:presence:' .. sid, 'status', 'offline', 'changed_at_ms', ARGV[1])\n"
-    "  redis.call('ZREM', KEYS[1], sid)\n"
-    "end\n"
-    "return stale\n";
-
-static const char *const session_lua =
-    "redis.call('HSET', KEYS[1], 'staff_id', ARGV[1], 'role', ARGV[2], 'created_ms', ARGV[3])\n"
-    "redis.call('PEXPIRE', KEYS[1], ARGV[4])\n"
-    "return 1\n";
-
 struct staff {
     struct cc_bus *bus;
     struct cc_redis *redis;
     struct dir_store *dir;
     const struct cc_config *cfg;
     int status_script, heartbeat_script, sweep_script, session_script, outbound_script;
+    struct cc_step_frame frame;
+    struct cc_outbox *outbox;       /* relays presence.changed (facts of the Lua steps) */
+    struct cc_outbox_builder builder;
     pthread_t sweeper;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -93,9 +69,10 @@ static void token_key(char out[96], const char *token)
         p += sprintf(p, "%02x", md[i]);
 }
 
-/* Fills p (strings borrowed from rep) from an HGETALL reply. */
-static void presence_from(Cc__StaffPresence *p, Cc__StaffActivity *act, const char *sid,
-                          const redisReply *rep, int64_t now, int64_t stale_ms)
+/* Fills p (strings borrowed from k/v) from the presence hash's fields. */
+static void presence_from_kv(Cc__StaffPresence *p, Cc__StaffActivity *act, const char *sid,
+                             const char *const *k, const char *const *v, size_t n, int64_t now,
+                             int64_t stale_ms)
 {
     int64_t followup_until = 0;
     bool fresh;
@@ -105,25 +82,23 @@ static void presence_from(Cc__StaffPresence *p, Cc__StaffActivity *act, const ch
     p->staff_id = (char *)sid;
     p->activity = act;
     p->status = CC__STAFF_STATUS__STAFF_STATUS_OFFLINE;
-    for (size_t i = 0; rep != NULL && rep->type == REDIS_REPLY_ARRAY && i + 1 < rep->elements;
-         i += 2) {
-        const char *k = rep->element[i]->str, *v = rep->element[i + 1]->str;
-        if (k == NULL || v == NULL)
+    for (size_t i = 0; i < n; i++) {
+        if (k[i] == NULL || v[i] == NULL)
             continue;
-        if (strcmp(k, "status") == 0)
-            p->status = status_of(v);
-        else if (strcmp(k, "changed_at_ms") == 0)
-            p->changed_at_ms = atoll(v);
-        else if (strcmp(k, "last_seen_ms") == 0)
-            p->last_seen_ms = atoll(v);
-        else if (strcmp(k, "call") == 0)
-            act->handling_call = strcmp(v, "1") == 0;
-        else if (strcmp(k, "followup_until_ms") == 0)
-            followup_until = atoll(v);
-        else if (strcmp(k, "outbound") == 0)
-            act->outbound_call = strcmp(v, "1") == 0;
-        else if (strcmp(k, "chats") == 0)
-            act->chats = atoi(v);
+        if (strcmp(k[i], "status") == 0)
+            p->status = status_of(v[i]);
+        else if (strcmp(k[i], "changed_at_ms") == 0)
+            p->changed_at_ms = atoll(v[i]);
+        else if (strcmp(k[i], "last_seen_ms") == 0)
+            p->last_seen_ms = atoll(v[i]);
+        else if (strcmp(k[i], "call") == 0)
+            act->handling_call = strcmp(v[i], "1") == 0;
+        else if (strcmp(k[i], "followup_until_ms") == 0)
+            followup_until = atoll(v[i]);
+        else if (strcmp(k[i], "outbound") == 0)
+            act->outbound_call = strcmp(v[i], "1") == 0;
+        else if (strcmp(k[i], "chats") == 0)
+            act->chats = atoi(v[i]);
     }
     act->following_up_call = followup_until > now;
     fresh = now - p->last_seen_ms <= stale_ms;
@@ -131,18 +106,70 @@ static void presence_from(Cc__StaffPresence *p, Cc__StaffActivity *act, const ch
     p->call_available = p->chat_available && !act->handling_call && !act->following_up_call;
 }
 
-static void publish_change(struct staff *s, Cc__StaffPresence *p, const char *reason)
-{
-    Cc__Event ev = CC__EVENT__INIT;
-    char id[37];
+#define PRESENCE_FIELDS_MAX 32
 
-    ev.type = "presence.changed";
-    ev.body_case = CC__EVENT__BODY_PRESENCE;
-    ev.presence = p;
-    ev.staff_id = p->staff_id;
-    ev.reason = (char *)reason;
-    if (cc_events_publish(s->bus, s->cfg, &ev, id) != CC_OK)
-        cc_log(CC_LOG_WARN, "presence event not published", "staff_id", p->staff_id, NULL);
+/* Fills p (strings borrowed from rep) from an HGETALL reply. */
+static void presence_from(Cc__StaffPresence *p, Cc__StaffActivity *act, const char *sid,
+                          const redisReply *rep, int64_t now, int64_t stale_ms)
+{
+    const char *k[PRESENCE_FIELDS_MAX], *v[PRESENCE_FIELDS_MAX];
+    size_t n = 0;
+
+    for (size_t i = 0; rep != NULL && rep->type == REDIS_REPLY_ARRAY && i + 1 < rep->elements &&
+                       n < PRESENCE_FIELDS_MAX;
+         i += 2, n++) {
+        k[n] = rep->element[i]->str;
+        v[n] = rep->element[i + 1]->str;
+    }
+    presence_from_kv(p, act, sid, k, v, n, now, stale_ms);
+}
+
+/* ---- the outbox: presence.changed entries -> events (relay thread) ---------- */
+
+/* What one built event holds until clear: touched by the relay thread only. */
+struct scratch {
+    Cc__StaffPresence p;
+    Cc__StaffActivity act;
+    json_t *snapshot;
+    int64_t stale_ms;
+};
+
+static bool build(void *arg, const struct cc_outbox_entry *e, Cc__Event *ev)
+{
+    struct scratch *sc = arg;
+    size_t len;
+    const char *snap = cc_outbox_get(e, "presence", &len), *sid = cc_outbox_get(e, "staff", NULL);
+    const char *ts = cc_outbox_get(e, "ts", NULL);
+    const char *k[PRESENCE_FIELDS_MAX], *v[PRESENCE_FIELDS_MAX];
+    const char *key;
+    json_t *val;
+    size_t n = 0;
+
+    sc->snapshot = snap != NULL ? json_loadb(snap, len, 0, NULL) : NULL;
+    if (!json_is_object(sc->snapshot) || sid == NULL || ts == NULL)
+        return false;
+    json_object_foreach(sc->snapshot, key, val)
+    {
+        if (n < PRESENCE_FIELDS_MAX && json_is_string(val)) {
+            k[n] = key;
+            v[n++] = json_string_value(val);
+        }
+    }
+    /* availability as it was when the step ran */
+    presence_from_kv(&sc->p, &sc->act, sid, k, v, n, atoll(ts), sc->stale_ms);
+    ev->body_case = CC__EVENT__BODY_PRESENCE;
+    ev->presence = &sc->p;
+    ev->staff_id = (char *)sid;
+    ev->reason = (char *)(cc_outbox_get(e, "reason", NULL) ?: "");
+    return true;
+}
+
+static void clear(void *arg, Cc__Event *ev)
+{
+    struct scratch *sc = arg;
+    (void)ev;
+    json_decref(sc->snapshot);
+    sc->snapshot = NULL;
 }
 
 /* CC_OK when r is an answer of the given type. NULL, an error reply (LOADING
@@ -155,29 +182,29 @@ static cc_status answered(const redisReply *r, int type)
     return CC_OK;
 }
 
-/* Runs a presence script (status or heartbeat) for sid; NULL when Redis is down. */
+/* Runs a presence step for sid with extra arguments; NULL when it did not
+ * answer (an error reply or no reply: the caller says "unavailable"). */
 static redisReply *presence_script(struct staff *s, int script, const char *sid,
                                    const char *const *extra, int nextra)
 {
-    char key[128];
-    const char *argv[8] = {key, "cc:presence:live", sid};
+    const char *args[8] = {sid};
+    redisReply *r = NULL;
 
-    snprintf(key, sizeof(key), "cc:presence:%s", sid);
     for (int i = 0; i < nextra; i++)
-        argv[3 + i] = extra[i];
-    return cc_redis_script_call(s->redis, script, 2, 3 + nextra, argv, NULL);
+        args[1 + i] = extra[i];
+    (void)cc_step_call(&s->frame, script, NULL, 1 + nextra, args, NULL, &r);
+    return r;
 }
 
 static cc_status set_status(struct staff *s, const char *sid, Cc__StaffStatus st, bool seen_now,
                             const char *reason, Cc__SetStatusReply *out, Cc__StaffPresence *p,
                             Cc__StaffActivity *act, redisReply **keep)
 {
-    char now[24];
-    const char *extra[3] = {status_name(st), now, seen_now ? "1" : "0"};
+    const char *extra[3] = {status_name(st), seen_now ? "1" : "0", reason};
     int64_t t = cc_wall_ms();
     redisReply *rep;
 
-    snprintf(now, sizeof(now), "%lld", (long long)t);
+    /* the step records the change and its presence.changed fact at once */
     rep = presence_script(s, s->status_script, sid, extra, 3);
     if (answered(rep, REDIS_REPLY_ARRAY) != CC_OK) {
         freeReplyObject(rep);
@@ -185,7 +212,6 @@ static cc_status set_status(struct staff *s, const char *sid, Cc__StaffStatus st
     }
     presence_from(p, act, sid, rep, t, (int64_t)s->cfg->heartbeat_timeout_s * 1000);
     out->presence = p;
-    publish_change(s, p, reason);
     *keep = rep; /* p borrows from it */
     return CC_OK;
 }
@@ -227,12 +253,11 @@ static void on_login(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMe
         sprintf(token + 2 * i, "%02x", raw[i]);
     token_key(key, token);
     {
-        char now[24], ttl[24];
-        const char *argv[5] = {key, id, role, now, ttl};
-        redisReply *r;
-        snprintf(now, sizeof(now), "%lld", (long long)cc_wall_ms());
+        char ttl[24];
+        const char *args[4] = {key, id, role, ttl};
+        redisReply *r = NULL;
         snprintf(ttl, sizeof(ttl), "%lld", (long long)s->cfg->session_ttl_s * 1000);
-        r = cc_redis_script_call(s->redis, s->session_script, 1, 5, argv, NULL);
+        (void)cc_step_call(&s->frame, s->session_script, NULL, 4, args, NULL, &r);
         st = answered(r, REDIS_REPLY_INTEGER);
         freeReplyObject(r);
     }
@@ -385,13 +410,10 @@ static void on_heartbeat(struct cc_bus *bus, const struct cc_bus_msg *m, Protobu
 {
     struct staff *s = arg;
     Cc__HeartbeatRequest *req = (Cc__HeartbeatRequest *)pb;
-    char now[24];
-    const char *extra[1] = {now};
     redisReply *r;
     (void)bus;
 
-    snprintf(now, sizeof(now), "%lld", (long long)cc_wall_ms());
-    r = presence_script(s, s->heartbeat_script, req->staff_id, extra, 1);
+    r = presence_script(s, s->heartbeat_script, req->staff_id, NULL, 0);
     reply_presence(s, m, req->staff_id, r);
     freeReplyObject(r);
 }
@@ -422,13 +444,6 @@ static void on_activity(struct cc_bus *bus, const struct cc_bus_msg *m, Protobuf
 
     r = presence_script(s, s->outbound_script, req->staff_id, extra, 1);
     reply_presence(s, m, req->staff_id, r);
-    if (answered(r, REDIS_REPLY_ARRAY) == CC_OK) {
-        Cc__StaffPresence p;
-        Cc__StaffActivity act;
-        presence_from(&p, &act, req->staff_id, r, cc_wall_ms(),
-                      (int64_t)s->cfg->heartbeat_timeout_s * 1000);
-        publish_change(s, &p, "outbound");
-    }
     freeReplyObject(r);
 }
 
@@ -438,15 +453,13 @@ static void on_activity(struct cc_bus *bus, const struct cc_bus_msg *m, Protobuf
  * not, with Redis's error text (if any) in why. */
 static cc_status sweep_once(struct staff *s, char *why, size_t whylen)
 {
-    char now[24], cutoff[24];
-    const char *argv[3] = {"cc:presence:live", now, cutoff};
-    int64_t t = cc_wall_ms();
-    redisReply *r;
+    char cutoff[24];
+    const char *args[1] = {cutoff};
+    redisReply *r = NULL;
 
-    snprintf(now, sizeof(now), "%lld", (long long)t);
     snprintf(cutoff, sizeof(cutoff), "%lld",
-             (long long)(t - (int64_t)s->cfg->heartbeat_timeout_s * 1000));
-    r = cc_redis_script_call(s->redis, s->sweep_script, 1, 3, argv, NULL);
+             (long long)(cc_wall_ms() - (int64_t)s->cfg->heartbeat_timeout_s * 1000));
+    (void)cc_step_call(&s->frame, s->sweep_script, NULL, 1, args, NULL, &r);
     if (answered(r, REDIS_REPLY_ARRAY) != CC_OK) {
         snprintf(why, whylen, "%s",
                  r == NULL                      ? "no answer"
@@ -455,18 +468,9 @@ static cc_status sweep_once(struct staff *s, char *why, size_t whylen)
         freeReplyObject(r);
         return CC_ERR_UNAVAILABLE;
     }
-    for (size_t i = 0; i < r->elements; i++) {
-        Cc__StaffPresence p;
-        Cc__StaffActivity act;
-        cc__staff_presence__init(&p);
-        cc__staff_activity__init(&act);
-        p.staff_id = r->element[i]->str;
-        p.status = CC__STAFF_STATUS__STAFF_STATUS_OFFLINE;
-        p.changed_at_ms = t;
-        p.activity = &act;
-        cc_log(CC_LOG_INFO, "no heartbeat: staff now offline", "staff_id", p.staff_id, NULL);
-        publish_change(s, &p, "heartbeat_lost");
-    }
+    /* their presence.changed facts went into the outbox with the change */
+    for (size_t i = 0; i < r->elements; i++)
+        cc_log(CC_LOG_INFO, "no heartbeat: staff now offline", "staff_id", r->element[i]->str, NULL);
     freeReplyObject(r);
     return CC_OK;
 }
@@ -516,18 +520,30 @@ cc_status staff_start(struct staff **sp, struct cc_bus *bus, struct cc_redis *re
     s->redis = redis;
     s->dir = dir;
     s->cfg = cfg;
-    st = cc_redis_script_add(redis, status_lua, &s->status_script, err, errlen);
+    cc_step_frame_init(&s->frame, redis, cfg->service, cfg->idempotency_ttl_s, cfg->outbox_max);
+    st = cc_redis_script_add(redis, presence_lua_status, &s->status_script, err, errlen);
     if (st == CC_OK)
-        st = cc_redis_script_add(redis, heartbeat_lua, &s->heartbeat_script, err, errlen);
+        st = cc_redis_script_add(redis, presence_lua_heartbeat, &s->heartbeat_script, err, errlen);
     if (st == CC_OK)
-        st = cc_redis_script_add(redis, sweep_lua, &s->sweep_script, err, errlen);
+        st = cc_redis_script_add(redis, presence_lua_sweep, &s->sweep_script, err, errlen);
     if (st == CC_OK)
-        st = cc_redis_script_add(redis, session_lua, &s->session_script, err, errlen);
+        st = cc_redis_script_add(redis, presence_lua_session, &s->session_script, err, errlen);
     if (st == CC_OK)
-        st = cc_redis_script_add(redis, outbound_lua, &s->outbound_script, err, errlen);
+        st = cc_redis_script_add(redis, presence_lua_activity, &s->outbound_script, err, errlen);
     if (st == CC_OK)
         st = cc_events_ensure(bus, err, errlen);
+    if (st == CC_OK) {
+        struct scratch *sc = calloc(1, sizeof(*sc));
+        if (sc == NULL) {
+            st = CC_ERR_NOMEM;
+        } else {
+            sc->stale_ms = (int64_t)cfg->heartbeat_timeout_s * 1000;
+            s->builder = (struct cc_outbox_builder){.build = build, .clear = clear, .arg = sc};
+            st = cc_outbox_start(&s->outbox, cfg, bus, &s->builder, err, errlen);
+        }
+    }
     if (st != CC_OK) {
+        free(s->builder.arg);
         free(s);
         return st;
     }
@@ -576,6 +592,7 @@ void staff_stop(struct staff *s)
     pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->sweeper, NULL);
+    cc_outbox_stop(s->outbox);
 }
 
 void staff_free(struct staff *s)
@@ -583,6 +600,8 @@ void staff_free(struct staff *s)
     if (s == NULL)
         return;
     staff_stop(s);
+    cc_outbox_free(s->outbox);
+    free(s->builder.arg);
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);
     free(s);

@@ -34,7 +34,7 @@ cc_status queue_start(struct queue **qp, struct cc_bus *bus, struct cc_redis *re
     q->bus = bus;
     q->redis = redis;
     q->cfg = cfg;
-    cc_outbox_key(q->outbox_key, sizeof(q->outbox_key), cfg->service);
+    cc_step_frame_init(&q->frame, redis, cfg->service, cfg->idempotency_ttl_s, cfg->outbox_max);
     for (int i = 0; st == CC_OK && i < Q_SCRIPT_COUNT; i++)
         st = cc_redis_script_add(redis, lua[i], &q->script[i], err, errlen);
     if (st == CC_OK)

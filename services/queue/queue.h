@@ -19,6 +19,7 @@
 #include "cc_config.h"
 #include "cc_outbox.h"
 #include "cc_redis.h"
+#include "cc_step.h"
 
 enum queue_script {
     Q_CREATE,
@@ -47,7 +48,7 @@ struct queue {
     struct cc_redis *redis;
     const struct cc_config *cfg;
     int script[Q_SCRIPT_COUNT];
-    char outbox_key[96];
+    struct cc_step_frame frame;
     struct cc_outbox *outbox;
     struct queue_timer *timer;
     struct queue_presence *presence;
