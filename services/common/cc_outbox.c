@@ -27,6 +27,7 @@ struct cc_outbox {
     pthread_t thread;
     bool started;
     atomic_bool stop;
+    atomic_bool stream_full; /* JetStream refused a fact: its stream is at its limits */
     atomic_llong relayed, failed;
     /* event ids JetStream did not acknowledge in the batch in hand; written
      * by the library's ack thread, read by the relay thread after the batch */
@@ -66,6 +67,10 @@ static void on_nack(jsCtx *js, jsPubAckErr *pae, void *closure)
     (void)js;
 
     natsMsgHeader_Get(pae->Msg, "Nats-Msg-Id", &id);
+    /* DiscardNew at MaxBytes/MaxMsgs: "maximum bytes exceeded" (JSStreamStoreFailed) */
+    if (pae->ErrCode == 10077 ||
+        (pae->ErrText != NULL && strstr(pae->ErrText, "maximum") != NULL))
+        atomic_store(&o->stream_full, true);
     pthread_mutex_lock(&o->lock);
     if (id != NULL && o->n_nacked < CC_OUTBOX_BATCH)
         snprintf(o->nacked[o->n_nacked++], sizeof(o->nacked[0]), "%s", id);
@@ -235,6 +240,15 @@ static bool relay(struct cc_outbox *o, const redisReply *list)
     }
     ack(o, done, n_done);
     atomic_fetch_add(&o->relayed, (long long)n_done);
+    if (atomic_exchange(&o->stream_full, false)) {
+        /* every replica's request steps refuse (503) while this lasts
+         * (services/common/lua/00_frame.lua): a full stream is never a
+         * silent loss, and the outbox does not grow without end */
+        const char *argv[] = {"SET", CC_OUTBOX_FULL_KEY, o->cfg->service, "PX", "3000"};
+        freeReplyObject(cc_redis_command(o->redis, 5, argv, NULL));
+        cc_log(CC_LOG_ERROR, "the event stream is full: requests answer 503 until it has room",
+               NULL);
+    }
     return all;
 }
 

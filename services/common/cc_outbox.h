@@ -30,6 +30,9 @@
 
 #define CC_OUTBOX_BATCH 256
 #define CC_OUTBOX_CLAIM_MS 10000 /* an entry pending this long on a silent relay is taken over */
+/* Set (for 3 s, renewed) by a relay whose facts JetStream refuses because
+ * the stream is at its limits; request steps answer 503 while it exists. */
+#define CC_OUTBOX_FULL_KEY "cc:events:full"
 
 /* One stream entry: its fields, borrowed for the duration of a build call. */
 struct cc_outbox_entry {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { binDir, run, sleep, startStack, until } from './lib/stack.mjs';
 import { makeTeam } from './lib/team.mjs';
+import { natsRequest } from './lib/nats.mjs';
 
 const ADMIN = 'reliability-admin-token-0123456789';
 
@@ -184,4 +185,41 @@ describe('reliability', () => {
       'the real created fact and the one the dead relay left');
     assert.equal(await psql(`select count(*) from events where enquiry_id = '${id}' and type in ('enquiry.offered', 'enquiry.withdrawn')`), '0');
   });
+
+  test('a full event stream is 503 at the edge, never a silent loss; with room again everything is stored once', async () => {
+    const { channel } = await team(1);
+    const js = async (subject, body = '') => JSON.parse((await natsRequest(stack.ports.CC_NATS_PORT, subject, body)).toString());
+    const info = await js('$JS.API.STREAM.INFO.CC_EVENTS');
+    const config = info.config;
+    // room for about one more event
+    const tight = await js('$JS.API.STREAM.UPDATE.CC_EVENTS', JSON.stringify({ ...config, max_bytes: info.state.bytes + 300, discard: 'new' }));
+    assert.equal(tight.error, undefined, JSON.stringify(tight.error));
+    const created = [];
+    let refused = null;
+    try {
+      for (let i = 0; i < 40 && !refused; i++) {
+        const r = await http('POST', '/enquiries', { channel_id: channel, kind: 'chat', caller: `full-${i}` });
+        if (r.status === 201) created.push(r.body.enquiry.id);
+        else if (r.status === 503) refused = r;
+        else assert.fail(`unexpected ${r.status} ${JSON.stringify(r.body)}`);
+        await sleep(100);
+      }
+      assert.ok(refused, 'a create was refused while the stream was full');
+    } finally {
+      const back = await js('$JS.API.STREAM.UPDATE.CC_EVENTS', JSON.stringify(config));
+      assert.equal(back.error, undefined, JSON.stringify(back.error));
+    }
+    // with room again: requests work, and what waited in the outbox is stored, once
+    const again = await until(async () => {
+      const r = await http('POST', '/enquiries', { channel_id: channel, kind: 'chat', caller: 'after' });
+      return r.status === 201 ? r : null;
+    }, 15000, 'creates to work again');
+    created.push(again.body.enquiry.id);
+    await until(async () => (await redis('XLEN', 'cc:outbox:queue')).stdout.trim() === '0', 15000, 'the outbox to empty');
+    const list = created.map((id) => `'${id}'`).join(',');
+    await until(async () => (await psql(`select count(*) from events where type = 'enquiry.created' and enquiry_id in (${list})`)) === String(created.length),
+      15000, 'every created fact stored');
+    assert.equal(await psql(`select count(*) from (select enquiry_id from events where type = 'enquiry.created' and enquiry_id in (${list}) group by enquiry_id having count(*) > 1) d`), '0');
+  });
 });
+

@@ -33,6 +33,9 @@ local function begin()
   if deadline > 0 and NOW > deadline then return {'expired'} end
   local max = tonumber(ARGV[6])
   if max > 0 and redis.call('XLEN', KEYS[1]) >= max then return {'busy'} end
+  -- the event stream refuses new events (full): nothing is done that could
+  -- not be recorded (services/common/cc_outbox.h, CC_OUTBOX_FULL_KEY)
+  if redis.call('EXISTS', 'cc:events:full') == 1 then return {'busy'} end
   return nil
 end
 
