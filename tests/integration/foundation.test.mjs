@@ -58,6 +58,23 @@ describe('running stack', () => {
     assert.equal(JSON.parse(j.stdout).length, 7, 'six services, two gateways');
   });
 
+  test('ccctl probe: the container probe of a service without HTTP', async () => {
+    const probe = (env, ...args) => run(ccctl, ['probe', ...args], { env: { ...stack.serviceEnv, ...env } });
+    let r = await probe({}, 'ready', 'queue', 'queue-1');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^queue-1: ready/);
+    r = await probe({ CC_INSTANCE: 'calllog-1' }, 'live', 'calllog'); // the pod's own name
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    r = await probe({}, 'live', 'queue', 'queue-7');
+    assert.equal(r.code, 1, 'an instance that does not answer is not live');
+    assert.match(r.stdout, /no answer on cc\.queue\.ping/);
+    // NATS down: nobody can tell whether the process is stuck
+    const nowhere = { CC_NATS_URL: `nats://127.0.0.1:${await freePort()}` };
+    assert.equal((await probe(nowhere, 'live', 'queue', 'queue-1')).code, 0);
+    assert.equal((await probe(nowhere, 'ready', 'queue', 'queue-1')).code, 1);
+    assert.equal((await probe({}, 'ready', 'nosuch')).code, 2);
+  });
+
   test('unknown API path is a JSON 404; wrong method is 405', async () => {
     const r = await getJson(`${stack.url}/api/v1/nope`);
     assert.equal(r.status, 404);
