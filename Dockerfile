@@ -60,8 +60,9 @@ COPY --from=build /src/build/release/bin/gateway /usr/local/bin/gateway
 COPY --from=build /src/services/gateway/web /srv/web
 ENV CC_WEB_ROOT=/srv/web CC_HTTP_ADDR=0.0.0.0 CC_HTTP_PORT=8080
 EXPOSE 8080
-# Liveness only; /readyz (every service has a ready instance) is for load
-# balancers and the Kubernetes readiness probe.
+# Liveness only (answered from memory); /readyz (this gateway can serve:
+# NATS, Redis, a queue and a presence instance) is for load balancers and the
+# Kubernetes readiness probe.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD curl -fsS -o /dev/null "http://127.0.0.1:${CC_HTTP_PORT:-8080}/healthz" || exit 1
 ENTRYPOINT ["/usr/local/bin/gateway"]
@@ -70,23 +71,43 @@ FROM runtime AS ingress
 COPY --from=build /src/build/release/bin/ingress /usr/local/bin/ingress
 # SIP from the carrier trunk (arrives with the SIP work).
 EXPOSE 5060/udp 5060/tcp
+# No HTTP port: liveness is this container's own answer on the bus (probe.h
+# in tools/ccctl); `ccctl probe ready ingress` is its readiness.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+    CMD ccctl probe live ingress || exit 1
 ENTRYPOINT ["/usr/local/bin/ingress"]
 
 FROM runtime AS queue
 COPY --from=build /src/build/release/bin/queue /usr/local/bin/queue
+# No HTTP port: liveness is this container's own answer on the bus (probe.h
+# in tools/ccctl); `ccctl probe ready queue` is its readiness.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+    CMD ccctl probe live queue || exit 1
 ENTRYPOINT ["/usr/local/bin/queue"]
 
 FROM runtime AS presence
 COPY --from=build /src/build/release/bin/presence /usr/local/bin/presence
+# No HTTP port: liveness is this container's own answer on the bus (probe.h
+# in tools/ccctl); `ccctl probe ready presence` is its readiness.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+    CMD ccctl probe live presence || exit 1
 ENTRYPOINT ["/usr/local/bin/presence"]
 
 FROM runtime AS media
 COPY --from=build /src/build/release/bin/media /usr/local/bin/media
 # RTP ports: CC_MEDIA_PORT_MIN..CC_MEDIA_PORT_MAX (UDP), published by compose/k8s.
+# No HTTP port: liveness is this container's own answer on the bus (probe.h
+# in tools/ccctl); `ccctl probe ready media` is its readiness.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+    CMD ccctl probe live media || exit 1
 ENTRYPOINT ["/usr/local/bin/media"]
 
 FROM runtime AS calllog
 COPY --from=build /src/build/release/bin/calllog /usr/local/bin/calllog
+# No HTTP port: liveness is this container's own answer on the bus (probe.h
+# in tools/ccctl); `ccctl probe ready calllog` is its readiness.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+    CMD ccctl probe live calllog || exit 1
 ENTRYPOINT ["/usr/local/bin/calllog"]
 
 # The admin/status CLI on its own: `docker run --rm --network <net>

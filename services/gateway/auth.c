@@ -1,5 +1,6 @@
-/* auth: bearer token checks. */
+/* auth: bearer token checks. See auth.h. */
 #include "auth.h"
+#include "errors.h"
 
 #include "presence.pb-c.h"
 
@@ -29,6 +30,18 @@ bool gw_auth_admin(struct gw_ctx *ctx, const struct gw_request *req, struct gw_r
     return true;
 }
 
+bool gw_auth_error_reply(struct gw_reply *r, const Cc__Error *e)
+{
+    if (e != NULL && e->code != NULL && strcmp(e->code, "CC_ERR_DENIED") == 0) {
+        gw_reply_error(r, 401, "unauthorized",
+                       e->message != NULL && e->message[0] != '\0' ? e->message
+                                                                   : "invalid or expired token",
+                       NULL);
+        return true;
+    }
+    return gw_error_reply(r, e, "presence");
+}
+
 bool gw_auth_staff(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r,
                    struct gw_staff *who)
 {
@@ -42,17 +55,14 @@ bool gw_auth_staff(struct gw_ctx *ctx, const struct gw_request *req, struct gw_r
         return false;
     }
     a.token = (char *)req->bearer;
-    if (cc_bus_request(ctx->bus, "cc.presence.auth", &a.base, &cc__auth_reply__descriptor,
-                       ctx->cfg->request_timeout_ms, &out) != CC_OK) {
-        gw_reply_error(r, 503, "unavailable", "presence did not answer, try again", NULL);
+    if (!gw_ask(ctx, "presence", "cc.presence.auth", &a.base, &cc__auth_reply__descriptor, &out, r))
         return false;
-    }
     rep = (Cc__AuthReply *)out;
-    if (rep->error != NULL && rep->error->code[0] != '\0') {
-        if (strcmp(rep->error->code, "CC_ERR_DENIED") == 0)
-            gw_reply_error(r, 401, "unauthorized", "invalid or expired token", NULL);
-        else
-            gw_reply_error(r, 503, "unavailable", "presence is not available, try again", NULL);
+    if (gw_auth_error_reply(r, rep->error)) {
+        /* r filled */
+    } else if (rep->staff_id[0] == '\0' || strlen(rep->staff_id) >= sizeof(who->id)) {
+        /* a staff id cut short would name somebody else */
+        gw_error_malformed(r, "presence", "cc.presence.auth", "staff_id");
     } else {
         snprintf(who->id, sizeof(who->id), "%s", rep->staff_id);
         snprintf(who->role, sizeof(who->role), "%s", rep->role);

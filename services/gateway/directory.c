@@ -4,6 +4,7 @@
 #include "cc_dirreq.h"
 #include "cc_pbjson.h"
 #include "directory.pb-c.h"
+#include "errors.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -67,19 +68,6 @@ static void reply_json_value(struct gw_reply *r, int status, json_t *j)
     json_decref(j);
 }
 
-static void reply_error_of(struct gw_reply *r, const Cc__Error *e)
-{
-    const char *code = e->code != NULL ? e->code : "";
-    if (strcmp(code, "CC_ERR_INVALID") == 0)
-        gw_reply_error(r, 400, "invalid", e->message, e->field);
-    else if (strcmp(code, "CC_ERR_NOT_FOUND") == 0)
-        gw_reply_error(r, 404, "not_found", e->message[0] ? e->message : "no such entry", NULL);
-    else if (strcmp(code, "CC_ERR_CONFLICT") == 0)
-        gw_reply_error(r, 409, "conflict", e->message, e->field);
-    else
-        gw_reply_error(r, 503, "unavailable", "the directory is not available, try again", NULL);
-}
-
 /* Sends dreq to presence and turns the reply into HTTP. */
 static void call(struct gw_ctx *ctx, const struct kind *k, Cc__DirRequest *dreq, struct gw_reply *r)
 {
@@ -87,30 +75,27 @@ static void call(struct gw_ctx *ctx, const struct kind *k, Cc__DirRequest *dreq,
     Cc__DirReply *rep;
     ProtobufCMessage **v;
     size_t n;
-    cc_status st = cc_bus_request(ctx->bus, "cc.presence.dir", &dreq->base,
-                                  &cc__dir_reply__descriptor, ctx->cfg->request_timeout_ms, &out);
 
-    if (st != CC_OK) {
-        gw_reply_error(r, 503, "unavailable", "the directory service did not answer", NULL);
+    if (!gw_ask(ctx, "presence", "cc.presence.dir", &dreq->base, &cc__dir_reply__descriptor, &out,
+                r))
         return;
-    }
     rep = (Cc__DirReply *)out;
-    if (rep->error != NULL && rep->error->code != NULL && rep->error->code[0] != '\0') {
-        reply_error_of(r, rep->error);
+    v = items(k, rep, &n);
+    if (gw_error_reply(r, rep->error, "presence")) {
+        /* r is the error */
     } else if (dreq->op == CC__DIR_OP__DIR_OP_DELETE) {
         r->status = 204;
     } else if (dreq->op == CC__DIR_OP__DIR_OP_LIST) {
         json_t *arr = json_array();
-        v = items(k, rep, &n);
         for (size_t i = 0; i < n; i++)
             json_array_append_new(arr, cc_pbjson_from_message(v[i]));
         reply_json_value(r, 200, json_pack("{s:o}", k->plural, arr));
+    } else if (n == 0) {
+        /* an unknown entry is an error (CC_ERR_NOT_FOUND); a get, put or
+         * create that succeeded carries the entry */
+        gw_error_malformed(r, "presence", "cc.presence.dir", k->plural);
     } else {
-        v = items(k, rep, &n);
-        if (n == 0)
-            gw_reply_error(r, 404, "not_found", "no such entry", NULL);
-        else
-            reply_json_value(r, rep->created ? 201 : 200, cc_pbjson_from_message(v[0]));
+        reply_json_value(r, rep->created ? 201 : 200, cc_pbjson_from_message(v[0]));
     }
     protobuf_c_message_free_unpacked(out, NULL);
 }

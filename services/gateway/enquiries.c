@@ -4,6 +4,7 @@
 #include "idem.h"
 #include "cc_pbjson.h"
 #include "enquiry.pb-c.h"
+#include "errors.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -17,40 +18,26 @@ static void reply_value(struct gw_reply *r, int status, json_t *j)
     json_decref(j);
 }
 
-/* Maps a queue Error to HTTP; true when there was one. */
+/* Errors of the queue, through the one table (errors.h). */
 static bool reply_error(struct gw_reply *r, const Cc__Error *e)
 {
-    static const struct {
-        const char *code;
-        int status;
-        const char *name;
-    } map[] = {
-        {"CC_ERR_INVALID", 400, "invalid"},
-        {"CC_ERR_DENIED", 403, "forbidden"},
-        {"CC_ERR_NOT_FOUND", 404, "not_found"},
-        {"CC_ERR_CONFLICT", 409, "conflict"},
-        {"CC_ERR_MISMATCH", 422, "idempotency_key_reused"},
-    };
-    if (e == NULL || e->code == NULL || e->code[0] == '\0')
-        return false;
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-        if (strcmp(e->code, map[i].code) == 0) {
-            gw_reply_error(r, map[i].status, map[i].name, e->message, e->field);
-            return true;
-        }
-    }
-    gw_reply_error(r, 503, "unavailable", "the queue is not available, try again", NULL);
-    return true;
+    return gw_error_reply(r, e, "queue");
 }
 
 static bool call(struct gw_ctx *ctx, const char *subject, const ProtobufCMessage *req,
                  const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out, struct gw_reply *r)
 {
-    if (cc_bus_request(ctx->bus, subject, req, desc, ctx->cfg->request_timeout_ms, out) != CC_OK) {
-        gw_reply_error(r, 503, "unavailable", "the queue did not answer, try again", NULL);
-        return false;
-    }
-    return true;
+    return gw_ask(ctx, "queue", subject, req, desc, out, r);
+}
+
+/* An Enquiry a reply must carry: present, with an id. False (and r a 503)
+ * when it is not. */
+static bool has_enquiry(struct gw_reply *r, const char *subject, const Cc__Enquiry *e)
+{
+    if (e != NULL && e->id[0] != '\0')
+        return true;
+    gw_error_malformed(r, "queue", subject, "enquiry");
+    return false;
 }
 
 void gw_enquiries_create(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
@@ -79,7 +66,11 @@ void gw_enquiries_create(struct gw_ctx *ctx, const struct gw_request *req, struc
         cr->meta = NULL; /* borrowed */
         if (answered) {
             Cc__CreateEnquiryReply *rep = (Cc__CreateEnquiryReply *)out;
-            if (!reply_error(r, rep->error)) {
+            if (reply_error(r, rep->error) || !has_enquiry(r, "cc.queue.create", rep->enquiry)) {
+                /* r is the error */
+            } else if (rep->visitor_token[0] == '\0') {
+                gw_error_malformed(r, "queue", "cc.queue.create", "visitor_token");
+            } else {
                 /* the visitor learns the outcome at once (R8.3), not who was offered it */
                 reply_value(r, 201,
                             json_pack("{s:o,s:s}", "enquiry",
@@ -104,7 +95,14 @@ void gw_enquiries_pending(struct gw_ctx *ctx, const struct gw_request *req, stru
     p.staff_id = who.id;
     if (call(ctx, "cc.queue.pending", &p.base, &cc__pending_reply__descriptor, &out, r)) {
         Cc__PendingReply *rep = (Cc__PendingReply *)out;
-        if (!reply_error(r, rep->error)) {
+        bool whole = true;
+        for (size_t i = 0; i < rep->n_items && whole; i++)
+            whole = rep->items[i]->enquiry != NULL && rep->items[i]->enquiry->id[0] != '\0';
+        if (reply_error(r, rep->error)) {
+            /* r is the error */
+        } else if (!whole) {
+            gw_error_malformed(r, "queue", "cc.queue.pending", "items[].enquiry");
+        } else {
             json_t *j = cc_pbjson_from_message(out);
             json_object_del(j, "error");
             reply_value(r, 200, json_pack("{s:O}", "pending", json_object_get(j, "items")));
@@ -161,7 +159,7 @@ static void enquiry_call(struct gw_ctx *ctx, const struct gw_request *req, struc
     }
     if (call(ctx, subject, &er.base, &cc__enquiry_reply__descriptor, &out, r)) {
         Cc__EnquiryReply *rep = (Cc__EnquiryReply *)out;
-        if (!reply_error(r, rep->error)) {
+        if (!reply_error(r, rep->error) && has_enquiry(r, subject, rep->enquiry)) {
             json_t *j = cc_pbjson_from_message(out);
             json_object_del(j, "error");
             json_object_del(j, "offered_to");
@@ -204,7 +202,7 @@ void gw_enquiries_answer(struct gw_ctx *ctx, const struct gw_request *req, struc
     a.meta = &idem.meta;
     if (call(ctx, "cc.queue.answer", &a.base, &cc__answer_reply__descriptor, &out, r)) {
         Cc__AnswerReply *rep = (Cc__AnswerReply *)out;
-        if (!reply_error(r, rep->error))
+        if (!reply_error(r, rep->error) && has_enquiry(r, "cc.queue.answer", rep->enquiry))
             reply_value(r, 200,
                         json_pack("{s:o}", "enquiry", cc_pbjson_from_message(&rep->enquiry->base)));
     }
@@ -246,7 +244,9 @@ void gw_enquiries_messages(struct gw_ctx *ctx, const struct gw_request *req, str
     if (call(ctx, "cc.queue.chat", &cr.base, &cc__chat_reply__descriptor, &out, r)) {
         Cc__ChatReply *rep = (Cc__ChatReply *)out;
         if (!reply_error(r, rep->error)) {
-            if (post && rep->n_messages == 1) {
+            if (post && rep->n_messages != 1) {
+                gw_error_malformed(r, "queue", "cc.queue.chat", "messages[0]");
+            } else if (post) {
                 reply_value(r, 201, cc_pbjson_from_message(&rep->messages[0]->base));
             } else {
                 json_t *j = cc_pbjson_from_message(out);
@@ -312,7 +312,7 @@ void gw_enquiries_transfer(struct gw_ctx *ctx, const struct gw_request *req, str
     tr->meta = &idem.meta;
     if (call(ctx, "cc.queue.transfer", &tr->base, &cc__enquiry_reply__descriptor, &out, r)) {
         Cc__EnquiryReply *rep = (Cc__EnquiryReply *)out;
-        if (!reply_error(r, rep->error))
+        if (!reply_error(r, rep->error) && has_enquiry(r, "cc.queue.transfer", rep->enquiry))
             reply_value(r, 200,
                         json_pack("{s:o}", "enquiry", cc_pbjson_from_message(&rep->enquiry->base)));
     }

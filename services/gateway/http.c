@@ -1,5 +1,6 @@
 /* http: libmicrohttpd server, routing and reply helpers. See http.h. */
 #include "http.h"
+#include "pool.h"
 #include "routes.h"
 
 #include <arpa/inet.h>
@@ -11,11 +12,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define GW_THREADS 4
-
 struct gw_http {
     struct MHD_Daemon *d;
     struct gw_ctx *ctx;
+    struct gw_pool *pool;
 };
 
 void gw_reply_json(struct gw_reply *r, int status, const char *text)
@@ -39,13 +39,45 @@ void gw_reply_error(struct gw_reply *r, int status, const char *code, const char
     json_decref(j);
 }
 
-/* Per-request state: the body collected so far. */
+/*
+ * Per-request state. Who may touch it: the MHD thread of the connection,
+ * except while the connection is suspended (phase RUNNING), when the one
+ * worker running its handler owns it. The worker hands it back by
+ * resuming the connection and must not touch it after that call: MHD may
+ * then send the reply and free the state (on_completed) at once.
+ */
+enum phase {
+    COLLECTING, /* headers and body arriving */
+    RUNNING,    /* suspended; a worker runs the handler */
+    DONE,       /* the worker filled reply; send it on the next call */
+};
+
 struct conn {
     struct gw_conn_tag tag; /* first: the upgrade callback reads it (http.h) */
+    struct gw_job job;      /* how the request goes to the pool */
+    struct gw_http *h;
+    struct MHD_Connection *mc;
     char *body;
     size_t len;
     bool too_large;
+    enum phase phase;
+    struct gw_route_match route;
+    struct gw_request req;
+    struct gw_reply reply;
 };
+
+/* Frees what a reply holds that was never sent. */
+static void reply_discard(struct gw_reply *r)
+{
+    free(r->body);
+    r->body = NULL;
+    if (r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+    if (r->response != NULL)
+        MHD_destroy_response(r->response);
+    r->response = NULL;
+}
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,
                          enum MHD_RequestTerminationCode toe)
@@ -55,10 +87,22 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     (void)c;
     (void)toe;
     if (st != NULL) {
+        reply_discard(&st->reply); /* the client went before its reply */
         free(st->body);
         free(st);
         *state = NULL;
     }
+}
+
+/* Worker thread: runs the handler, then hands the state back (see struct conn). */
+static void run_job(struct gw_job *job)
+{
+    struct conn *st = (struct conn *)((char *)job - offsetof(struct conn, job));
+    struct MHD_Connection *mc = st->mc;
+
+    st->route.fn(st->h->ctx, &st->req, &st->reply);
+    st->phase = DONE;
+    MHD_resume_connection(mc); /* st is MHD's again from here */
 }
 
 static const char *bearer_of(struct MHD_Connection *conn)
@@ -80,8 +124,10 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct gw_reply *
 
     if (r->response != NULL) {
         free(r->body);
+        r->body = NULL;
         ret = MHD_queue_response(conn, (unsigned)r->status, r->response);
         MHD_destroy_response(r->response);
+        r->response = NULL;
         return ret;
     }
     if (r->fd >= 0)
@@ -89,12 +135,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct gw_reply *
     else
         resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
     if (resp == NULL) {
-        if (r->fd >= 0)
-            close(r->fd);
-        else
-            free(r->body);
+        reply_discard(r);
         return MHD_NO;
     }
+    r->body = NULL; /* the response owns them now */
+    r->fd = -1;
     if (r->content_type != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -113,14 +158,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
 
     /* MHD calls once with the headers, then with each piece of the body,
-     * then once more with nothing: the request is handled on that call. */
+     * then once more with nothing: the request is handled on that call
+     * (and, when a worker ran it, once more after the worker resumed us). */
     if (st == NULL) {
         st = calloc(1, sizeof(*st));
         if (st == NULL)
             return MHD_NO;
+        st->reply.fd = -1;
         *state = st;
         return MHD_YES;
     }
+    if (st->phase == DONE)
+        return send_reply(conn, &st->reply);
+    if (st->phase == RUNNING)
+        return MHD_YES; /* not expected while suspended; wait for the worker */
     if (*upload_size != 0) {
         if (!st->too_large && st->len + *upload_size <= GW_BODY_MAX) {
             char *b = realloc(st->body, st->len + *upload_size + 1);
@@ -138,19 +189,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (st->too_large) {
         gw_reply_error(&r, 413, "too_large", "request body is larger than 1 MiB", NULL);
-    } else {
-        struct gw_request req = {
-            .method = method,
-            .path = url,
-            .body = st->body != NULL ? st->body : "",
-            .len = st->len,
-            .bearer = bearer_of(conn),
-            .conn = conn,
-            .tag = &st->tag,
-        };
-        gw_route(h->ctx, &req, &r);
+        return send_reply(conn, &r);
     }
-    return send_reply(conn, &r);
+    gw_route_find(method, url, &st->route);
+    st->req = (struct gw_request){
+        .method = method,
+        .path = url,
+        .param = st->route.param[0] != '\0' ? st->route.param : NULL,
+        .body = st->body != NULL ? st->body : "",
+        .len = st->len,
+        .bearer = bearer_of(conn),
+        .conn = conn,
+        .tag = &st->tag,
+    };
+    if (!st->route.uses_bus) {
+        st->route.fn(h->ctx, &st->req, &r);
+        return send_reply(conn, &r);
+    }
+    /* to a worker: suspend first, so that the worker's resume always
+     * finds a suspended connection */
+    st->h = h;
+    st->mc = conn;
+    st->job.fn = run_job;
+    st->reply = (struct gw_reply){.status = 500, .fd = -1};
+    st->phase = RUNNING;
+    MHD_suspend_connection(conn);
+    if (!gw_pool_submit(h->pool, &st->job)) {
+        gw_reply_error(&st->reply, 503, "unavailable", "the gateway is stopping", NULL);
+        st->phase = DONE;
+        MHD_resume_connection(conn);
+    }
+    return MHD_YES;
 }
 
 cc_status gw_http_start(struct gw_http **hp, struct gw_ctx *ctx, char *err, size_t errlen)
@@ -158,8 +227,9 @@ cc_status gw_http_start(struct gw_http **hp, struct gw_ctx *ctx, char *err, size
     struct gw_http *h;
     struct sockaddr_storage ss;
     socklen_t sslen;
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE;
+    cc_status st;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_UPGRADE | MHD_ALLOW_SUSPEND_RESUME;
 
     memset(&ss, 0, sizeof(ss));
     if (strchr(ctx->cfg->http_addr, ':') != NULL) {
@@ -184,14 +254,24 @@ cc_status gw_http_start(struct gw_http **hp, struct gw_ctx *ctx, char *err, size
     if (h == NULL)
         return CC_ERR_NOMEM;
     h->ctx = ctx;
+    st = gw_pool_start(&h->pool, GW_WORKERS, err, errlen);
+    if (st != CC_OK) {
+        free(h);
+        return st;
+    }
+    /* LISTENING_ADDRESS_REUSE: SO_REUSEPORT, so that the other gateways on
+     * this host can bind the same port (only processes of the same user:
+     * the kernel's rule); a port held by anything else still fails here. */
     h->d = MHD_start_daemon(
         flags, (uint16_t)ctx->cfg->http_port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)GW_THREADS,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+        (struct sockaddr *)&ss, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)GW_HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_END);
     if (h->d == NULL) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use? see CC_HTTP_ADDR, CC_HTTP_PORT)",
                  ctx->cfg->http_addr, ctx->cfg->http_port);
+        gw_pool_stop(h->pool);
         free(h);
         return CC_ERR_IO;
     }
@@ -206,6 +286,10 @@ void gw_http_stop(struct gw_http *h)
 {
     if (h == NULL)
         return;
+    /* Every suspended connection must be resumed before MHD stops: the
+     * pool runs what it holds (each job resumes its connection) and takes
+     * nothing new, so after this no connection is suspended. */
+    gw_pool_stop(h->pool);
     MHD_stop_daemon(h->d);
     free(h);
 }

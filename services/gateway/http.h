@@ -2,10 +2,22 @@
  * http: the gateway's HTTP server (libmicrohttpd) and its request/reply
  * types.
  *
- * MHD runs a pool of worker threads; a handler runs on one of them and must
- * only touch thread-safe state (the bus, immutable config). A request body
- * is collected up to GW_BODY_MAX bytes (larger: 413 before any handler
- * runs). Handlers fill a struct gw_reply; the server sends it.
+ * MHD runs a pool of GW_HTTP_THREADS threads that parse, route and send. A
+ * handler that answers from memory (the probes, static files, 404/405) runs
+ * on the MHD thread. A handler that asks a service over the bus runs on one
+ * of GW_WORKERS worker threads (pool.h): the MHD thread suspends the
+ * connection, hands the request to the pool, and sends the reply when the
+ * worker resumes the connection; so no MHD thread ever waits on the bus,
+ * and /healthz answers however slow the services are.
+ *
+ * A handler must only touch thread-safe state (the bus, the health cache,
+ * the immutable config). A request body is collected up to GW_BODY_MAX
+ * bytes (larger: 413 before any handler runs). Handlers fill a struct
+ * gw_reply; the server sends it.
+ *
+ * Several gateway processes may listen on the same address and port
+ * (SO_REUSEPORT, MHD_OPTION_LISTENING_ADDRESS_REUSE): the kernel spreads
+ * new connections over them, so replicas on one host need no balancer.
  */
 #ifndef GW_HTTP_H
 #define GW_HTTP_H
@@ -15,13 +27,22 @@
 #include "cc_config.h"
 
 #define GW_BODY_MAX (1024 * 1024)
+#define GW_HTTP_THREADS 4
+/* Requests waiting on the bus at once: as many as the MHD threads used to
+ * send, so that the services see the same load as before. More only pays
+ * once they take more at once (presence hashes passwords one at a time per
+ * subscription: 50 logins in flight would time out here, CC_REQUEST_TIMEOUT_MS).
+ * Requests beyond it wait in the pool's queue, not on an MHD thread. */
+#define GW_WORKERS 4
 
 struct gw_ws;
+struct gw_health;
 
 struct gw_ctx {
     const struct cc_config *cfg; /* borrowed for the server's lifetime */
     struct cc_bus *bus;          /* borrowed, thread-safe */
     struct gw_ws *ws;            /* the WebSocket hub */
+    struct gw_health *health;    /* the probes' cache, thread-safe */
 };
 
 /* The first member of the server's per-request state: what a handler that
@@ -31,6 +52,7 @@ struct gw_conn_tag {
     char ident[128];
 };
 
+/* Valid for the handler's call only (on whichever thread it runs). */
 struct gw_request {
     const char *method;
     const char *path;
@@ -56,9 +78,11 @@ typedef void (*gw_handler)(struct gw_ctx *ctx, const struct gw_request *req, str
 
 struct gw_http;
 
-/* Binds cfg->http_addr:cfg->http_port and starts the worker threads. */
+/* Starts the workers, binds cfg->http_addr:cfg->http_port (shared with
+ * other gateways) and starts the MHD threads. */
 cc_status gw_http_start(struct gw_http **hp, struct gw_ctx *ctx, char *err, size_t errlen);
-/* Stops accepting, finishes requests in flight, frees. Accepts NULL. */
+/* Finishes the requests handed to workers (new ones get 503), then stops
+ * MHD and frees. Accepts NULL. */
 void gw_http_stop(struct gw_http *h);
 
 /* Sets r to a JSON body (takes a copy of text). */

@@ -1,10 +1,12 @@
 /*
- * gateway: the HTTP edge for frontends. Serves the health endpoints, the
- * status of every service instance and the static web pages; the REST API and
- * the WebSocket arrive with the routing issue. This file wires the modules.
+ * gateway: the HTTP edge for frontends: the probes and platform status,
+ * the REST API over the services' NATS subjects, the WebSocket hub and the
+ * static web pages. This file wires the modules (threads: README.md).
  */
 #include "cc_log.h"
+#include "cc_redis.h"
 #include "cc_service.h"
+#include "health.h"
 #include "http.h"
 #include "ws.h"
 
@@ -13,8 +15,9 @@
 int main(void)
 {
     struct cc_service svc;
+    struct cc_redis *redis = NULL;
     struct gw_http *http = NULL;
-    struct gw_ctx ctx;
+    struct gw_ctx ctx = {0};
     char err[512];
     int rc = cc_service_init(&svc, "gateway");
 
@@ -22,18 +25,25 @@ int main(void)
         return rc;
     ctx.cfg = &svc.cfg;
     ctx.bus = svc.bus;
-    ctx.ws = NULL;
-    if (cc_service_serve_ping(&svc, NULL, NULL) != CC_OK) {
+    /* Redis is a readiness check of this gateway (and where its admission
+     * limits will live); unreachable at start: exit 3 like every service */
+    rc = cc_service_connect_redis(&svc, &redis);
+    if (rc != 0)
+        goto out;
+    if (gw_health_new(&ctx.health, svc.bus, redis, &svc.cfg) != CC_OK) {
+        cc_log(CC_LOG_ERROR, "out of memory", NULL);
+        rc = CC_EXIT_FAIL;
+        goto out;
+    }
+    /* our own ping answer reads the cache: it must exist first */
+    if (cc_service_serve_ping(&svc, gw_health_self_ready, ctx.health) != CC_OK) {
         cc_log(CC_LOG_ERROR, "cannot subscribe to ping", NULL);
         rc = CC_EXIT_FAIL;
         goto out;
     }
-    if (gw_ws_start(&ctx.ws, &ctx, err, sizeof(err)) != CC_OK) {
-        cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);
-        rc = CC_EXIT_FAIL;
-        goto out;
-    }
-    if (gw_http_start(&http, &ctx, err, sizeof(err)) != CC_OK) {
+    if (gw_health_start(ctx.health, err, sizeof(err)) != CC_OK ||
+        gw_ws_start(&ctx.ws, &ctx, err, sizeof(err)) != CC_OK ||
+        gw_http_start(&http, &ctx, err, sizeof(err)) != CC_OK) {
         cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);
         rc = CC_EXIT_FAIL;
         goto out;
@@ -45,9 +55,12 @@ int main(void)
     }
     cc_service_wait(&svc);
 out:
-    gw_ws_stop(ctx.ws); /* close the upgraded sockets before MHD stops */
-    gw_http_stop(http); /* then HTTP: handlers use the bus */
+    gw_ws_stop(ctx.ws);         /* close the upgraded sockets before MHD stops */
+    gw_http_stop(http);         /* then HTTP and its workers: handlers use the bus */
+    gw_health_stop(ctx.health); /* the refresher uses the bus too */
     cc_service_stop(&svc);
-    gw_ws_free(ctx.ws); /* no event handler runs after the drain */
+    gw_ws_free(ctx.ws);         /* no event handler runs after the drain */
+    gw_health_free(ctx.health); /* nor a ping answer */
+    cc_redis_free(redis);
     return rc;
 }

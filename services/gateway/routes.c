@@ -13,41 +13,45 @@
 
 #include <string.h>
 
-#define PARAM_MAX 128
-
 struct route {
     const char *methods; /* space-separated, e.g. "GET POST" */
     const char *pattern;
     gw_handler fn;
+    bool memory_only; /* answers from memory: runs on the MHD thread */
 };
 
+/* BUS: the handler asks a service over the bus (runs on a worker);
+ * MEMORY: it answers from memory (runs on the MHD thread). */
+#define BUS false
+#define MEMORY true
+
 static const struct route routes[] = {
-    {"GET", "/healthz", gw_status_healthz},
-    {"GET", "/readyz", gw_status_readyz},
-    {"GET", "/api/v1/status", gw_status_instances},
-    {"POST", "/api/v1/login", gw_staff_login},
-    {"POST", "/api/v1/logout", gw_staff_logout},
-    {"GET", "/api/v1/me", gw_staff_me},
-    {"PUT", "/api/v1/me/status", gw_staff_status},
-    {"POST", "/api/v1/me/heartbeat", gw_staff_heartbeat},
-    {"PUT", "/api/v1/me/activity", gw_staff_activity},
-    {"GET", "/api/v1/ws", gw_ws_upgrade},
-    {"POST", "/api/v1/enquiries", gw_enquiries_create},
-    {"GET", "/api/v1/pending", gw_enquiries_pending},
-    {"GET", "/api/v1/enquiries/{id}", gw_enquiries_get},
-    {"POST", "/api/v1/enquiries/{id}/answer", gw_enquiries_answer},
-    {"POST", "/api/v1/enquiries/{id}/end", gw_enquiries_end},
-    {"POST", "/api/v1/enquiries/{id}/close", gw_enquiries_close},
-    {"GET POST", "/api/v1/enquiries/{id}/messages", gw_enquiries_messages},
-    {"POST DELETE", "/api/v1/enquiries/{id}/transfer", gw_enquiries_transfer},
-    {"GET POST", "/api/v1/groups", gw_directory_collection},
-    {"GET PUT DELETE", "/api/v1/groups/{id}", gw_directory_item},
-    {"GET POST", "/api/v1/staff", gw_directory_collection},
-    {"GET PUT DELETE", "/api/v1/staff/{id}", gw_directory_item},
-    {"GET POST", "/api/v1/channels", gw_directory_collection},
-    {"GET PUT DELETE", "/api/v1/channels/{id}", gw_directory_item},
-    {"GET POST", "/api/v1/numbers", gw_directory_collection},
-    {"GET PUT DELETE", "/api/v1/numbers/{id}", gw_directory_item},
+    {"GET", "/healthz", gw_status_healthz, MEMORY},
+    {"GET", "/readyz", gw_status_readyz, MEMORY},
+    {"GET", "/api/v1/status", gw_status_instances, MEMORY},
+    {"POST", "/api/v1/login", gw_staff_login, BUS},
+    {"POST", "/api/v1/logout", gw_staff_logout, BUS},
+    {"GET", "/api/v1/me", gw_staff_me, BUS},
+    {"PUT", "/api/v1/me/status", gw_staff_status, BUS},
+    {"POST", "/api/v1/me/heartbeat", gw_staff_heartbeat, BUS},
+    {"PUT", "/api/v1/me/activity", gw_staff_activity, BUS},
+    {"GET", "/api/v1/ws", gw_ws_upgrade, BUS},
+    {"POST", "/api/v1/enquiries", gw_enquiries_create, BUS},
+    {"GET", "/api/v1/pending", gw_enquiries_pending, BUS},
+    {"GET", "/api/v1/enquiries/{id}", gw_enquiries_get, BUS},
+    {"POST", "/api/v1/enquiries/{id}/answer", gw_enquiries_answer, BUS},
+    {"POST", "/api/v1/enquiries/{id}/end", gw_enquiries_end, BUS},
+    {"POST", "/api/v1/enquiries/{id}/close", gw_enquiries_close, BUS},
+    {"GET POST", "/api/v1/enquiries/{id}/messages", gw_enquiries_messages, BUS},
+    {"POST DELETE", "/api/v1/enquiries/{id}/transfer", gw_enquiries_transfer, BUS},
+    {"GET POST", "/api/v1/groups", gw_directory_collection, BUS},
+    {"GET PUT DELETE", "/api/v1/groups/{id}", gw_directory_item, BUS},
+    {"GET POST", "/api/v1/staff", gw_directory_collection, BUS},
+    {"GET PUT DELETE", "/api/v1/staff/{id}", gw_directory_item, BUS},
+    {"GET POST", "/api/v1/channels", gw_directory_collection, BUS},
+    {"GET PUT DELETE", "/api/v1/channels/{id}", gw_directory_item, BUS},
+    {"GET POST", "/api/v1/numbers", gw_directory_collection, BUS},
+    {"GET PUT DELETE", "/api/v1/numbers/{id}", gw_directory_item, BUS},
 };
 
 /* True when path matches pattern segment by segment; a "{id}" segment
@@ -87,34 +91,48 @@ static bool allows(const char *methods, const char *method)
     return false;
 }
 
-void gw_route(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+static void not_allowed(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
 {
-    char param[PARAM_MAX];
+    (void)ctx;
+    (void)req;
+    gw_reply_error(r, 405, "method_not_allowed", "method not allowed on this path", NULL);
+}
+
+static void no_endpoint(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    (void)ctx;
+    (void)req;
+    gw_reply_error(r, 404, "not_found", "no such endpoint", NULL);
+}
+
+static void static_file(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+{
+    gw_static_serve(ctx, req->path, r);
+}
+
+void gw_route_find(const char *method, const char *path, struct gw_route_match *m)
+{
     bool path_known = false;
 
+    m->uses_bus = false;
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        struct gw_request with_param = *req;
-        if (!match(routes[i].pattern, req->path, param, sizeof(param)))
+        if (!match(routes[i].pattern, path, m->param, sizeof(m->param)))
             continue;
         path_known = true;
-        if (allows(routes[i].methods, req->method) ||
-            (strcmp(req->method, "HEAD") == 0 && allows(routes[i].methods, "GET"))) {
-            with_param.param = param[0] != '\0' ? param : NULL;
-            routes[i].fn(ctx, &with_param, r);
+        if (allows(routes[i].methods, method) ||
+            (strcmp(method, "HEAD") == 0 && allows(routes[i].methods, "GET"))) {
+            m->fn = routes[i].fn;
+            m->uses_bus = !routes[i].memory_only;
             return;
         }
     }
-    if (path_known) {
-        gw_reply_error(r, 405, "method_not_allowed", "method not allowed on this path", NULL);
-        return;
-    }
-    if (strncmp(req->path, "/api/", 5) == 0) {
-        gw_reply_error(r, 404, "not_found", "no such endpoint", NULL);
-        return;
-    }
-    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-        gw_reply_error(r, 405, "method_not_allowed", "method not allowed on this path", NULL);
-        return;
-    }
-    gw_static_serve(ctx, req->path, r);
+    m->param[0] = '\0';
+    if (path_known)
+        m->fn = not_allowed;
+    else if (strncmp(path, "/api/", 5) == 0)
+        m->fn = no_endpoint;
+    else if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        m->fn = not_allowed;
+    else
+        m->fn = static_file;
 }

@@ -3,6 +3,7 @@
 #include "auth.h"
 #include "cc_pbjson.h"
 #include "enquiry.pb-c.h"
+#include "errors.h"
 #include "presence.pb-c.h"
 
 #include <jansson.h>
@@ -47,20 +48,16 @@ static void presence_call(struct gw_ctx *ctx, const char *subject, const Protobu
     ProtobufCMessage *out = NULL;
     Cc__SetStatusReply *rep;
 
-    if (cc_bus_request(ctx->bus, subject, req, &cc__set_status_reply__descriptor,
-                       ctx->cfg->request_timeout_ms, &out) != CC_OK) {
-        gw_reply_error(r, 503, "unavailable", "presence did not answer, try again", NULL);
+    if (!gw_ask(ctx, "presence", subject, req, &cc__set_status_reply__descriptor, &out, r))
         return;
-    }
     rep = (Cc__SetStatusReply *)out;
-    if (rep->error != NULL && rep->error->code[0] != '\0')
-        gw_reply_error(r, strcmp(rep->error->code, "CC_ERR_INVALID") == 0 ? 400 : 503,
-                       strcmp(rep->error->code, "CC_ERR_INVALID") == 0 ? "invalid" : "unavailable",
-                       rep->error->message, NULL);
-    else if (rep->presence != NULL)
+    if (gw_error_reply(r, rep->error, "presence")) {
+        /* r is the error */
+    } else if (rep->presence == NULL) {
+        gw_error_malformed(r, "presence", subject, "presence");
+    } else {
         reply_message(r, 200, &rep->presence->base);
-    else
-        gw_reply_error(r, 503, "unavailable", "presence gave no answer", NULL);
+    }
     protobuf_c_message_free_unpacked(out, NULL);
 }
 
@@ -78,16 +75,14 @@ void gw_staff_login(struct gw_ctx *ctx, const struct gw_request *req, struct gw_
         protobuf_c_message_free_unpacked(&in->base, NULL);
         return;
     }
-    if (cc_bus_request(ctx->bus, "cc.presence.login", &in->base, &cc__login_reply__descriptor,
-                       ctx->cfg->request_timeout_ms, &out) != CC_OK) {
-        gw_reply_error(r, 503, "unavailable", "presence did not answer, try again", NULL);
-    } else {
+    if (gw_ask(ctx, "presence", "cc.presence.login", &in->base, &cc__login_reply__descriptor, &out,
+               r)) {
         rep = (Cc__LoginReply *)out;
-        if (rep->error != NULL && rep->error->code[0] != '\0') {
-            if (strcmp(rep->error->code, "CC_ERR_DENIED") == 0)
-                gw_reply_error(r, 401, "unauthorized", rep->error->message, NULL);
-            else
-                gw_reply_error(r, 503, "unavailable", rep->error->message, NULL);
+        if (gw_auth_error_reply(r, rep->error)) {
+            /* r is the error: a wrong email or password is a 401 */
+        } else if (rep->token[0] == '\0' || rep->staff_id[0] == '\0') {
+            gw_error_malformed(r, "presence", "cc.presence.login",
+                               rep->token[0] == '\0' ? "token" : "staff_id");
         } else {
             reply_message(r, 200, out);
         }
@@ -107,19 +102,12 @@ void gw_staff_logout(struct gw_ctx *ctx, const struct gw_request *req, struct gw
         return;
     }
     lr.token = (char *)req->bearer;
-    if (cc_bus_request(ctx->bus, "cc.presence.logout", &lr.base, &cc__logout_reply__descriptor,
-                       ctx->cfg->request_timeout_ms, &out) != CC_OK) {
-        gw_reply_error(r, 503, "unavailable", "presence did not answer, try again", NULL);
+    if (!gw_ask(ctx, "presence", "cc.presence.logout", &lr.base, &cc__logout_reply__descriptor,
+                &out, r))
         return;
-    }
     rep = (Cc__LogoutReply *)out;
-    if (rep->error != NULL && rep->error->code[0] != '\0')
-        gw_reply_error(r, strcmp(rep->error->code, "CC_ERR_DENIED") == 0 ? 401 : 503,
-                       strcmp(rep->error->code, "CC_ERR_DENIED") == 0 ? "unauthorized"
-                                                                      : "unavailable",
-                       rep->error->message, NULL);
-    else
-        r->status = 204;
+    if (!gw_auth_error_reply(r, rep->error))
+        r->status = 204; /* nothing else is in a LogoutReply */
     protobuf_c_message_free_unpacked(out, NULL);
 }
 

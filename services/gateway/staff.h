@@ -1,10 +1,16 @@
 /*
  * staff: the staff member's own endpoints.
  *
- *   POST /api/v1/login         {email, password} -> {token, staff_id, role, expires_at_ms,
- * presence} POST /api/v1/logout        (staff token) -> 204, status offline GET  /api/v1/me (staff
- * token) -> presence PUT  /api/v1/me/status     {status: online|busy|offline} -> presence POST
- * /api/v1/me/heartbeat  -> presence (the console's WebSocket does this too)
+ *   POST /api/v1/login          {email, password}
+ *                               -> {token, staff_id, role, expires_at_ms, presence}
+ *   POST /api/v1/logout         (staff token) -> 204, status offline
+ *   GET  /api/v1/me             (staff token) -> presence
+ *   PUT  /api/v1/me/status      {status: online|busy|offline} -> presence
+ *   POST /api/v1/me/heartbeat   -> presence (the console's WebSocket does this too)
+ *   PUT  /api/v1/me/activity    {outbound_call} -> presence
+ *
+ * A presence reply is checked before use: one without what it must carry
+ * (the token of a login, the presence of a status change) is a 503.
  */
 #ifndef GW_STAFF_H
 #define GW_STAFF_H

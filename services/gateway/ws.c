@@ -6,6 +6,7 @@
 #include "cc_pbjson.h"
 #include "cc_time.h"
 #include "enquiry.pb-c.h"
+#include "errors.h"
 #include "event.pb-c.h"
 #include "presence.pb-c.h"
 
@@ -146,6 +147,7 @@ void gw_ws_upgrade(struct gw_ctx *ctx, const struct gw_request *req, struct gw_r
         Cc__EnquiryActor actor = CC__ENQUIRY_ACTOR__INIT;
         Cc__EnquiryRequest er = CC__ENQUIRY_REQUEST__INIT;
         ProtobufCMessage *out = NULL;
+        Cc__EnquiryReply *rep;
         bool ok = false;
         if (eid == NULL || strlen(eid) != 36) {
             gw_reply_error(r, 400, "invalid", "a visitor names its enquiry", "enquiry");
@@ -154,18 +156,21 @@ void gw_ws_upgrade(struct gw_ctx *ctx, const struct gw_request *req, struct gw_r
         actor.visitor_token = (char *)token;
         er.enquiry_id = (char *)eid;
         er.actor = &actor;
-        if (cc_bus_request(ctx->bus, "cc.queue.get", &er.base, &cc__enquiry_reply__descriptor,
-                           ctx->cfg->request_timeout_ms, &out) != CC_OK) {
-            gw_reply_error(r, 503, "unavailable", "the queue did not answer, try again", NULL);
+        if (!gw_ask(ctx, "queue", "cc.queue.get", &er.base, &cc__enquiry_reply__descriptor, &out,
+                    r))
             return;
+        rep = (Cc__EnquiryReply *)out;
+        if (gw_error_reply(r, rep->error, "queue")) {
+            /* r is the error: another enquiry's token is a 403 */
+        } else if (rep->enquiry == NULL || strcmp(rep->enquiry->id, eid) != 0) {
+            /* only the enquiry asked for opens the socket */
+            gw_error_malformed(r, "queue", "cc.queue.get", "enquiry");
+        } else {
+            ok = true;
         }
-        ok = ((Cc__EnquiryReply *)out)->error == NULL ||
-             ((Cc__EnquiryReply *)out)->error->code[0] == '\0';
         protobuf_c_message_free_unpacked(out, NULL);
-        if (!ok) {
-            gw_reply_error(r, 403, "forbidden", "this token does not open that enquiry", NULL);
+        if (!ok)
             return;
-        }
         snprintf(req->tag->ident, sizeof(req->tag->ident), "v:%s", eid);
     } else {
         struct gw_staff who;
@@ -264,6 +269,18 @@ static void heartbeat(struct gw_ws *w, struct conn *c)
     c->last_hb_ms = cc_mono_ms();
 }
 
+/*
+ * MHD thread: a socket was upgraded. Ownership of a struct conn: the thread
+ * that builds it here owns it until the one critical section below puts it
+ * into the hub's list, index and epoll set; from that moment the hub thread
+ * is its only owner (only the hub services, closes and frees a conn, see
+ * close_locked/reap_locked), and this thread must not touch it again: once
+ * the lock is released the hub may close and free it at any time (the
+ * client may already have gone). Bus threads reach a conn only through the
+ * index and only under the lock (enqueue_locked), which is why publishing
+ * the conn into the index is the hand-over. The first heartbeat of a staff
+ * console is sent by the hub (c->last_hb_ms == 0, see flush_dirty_locked).
+ */
 static void on_upgraded(void *cls, struct MHD_Connection *connection, void *con_cls,
                         const char *extra_in, size_t extra_in_size, MHD_socket sock,
                         struct MHD_UpgradeResponseHandle *urh)
@@ -272,6 +289,8 @@ static void on_upgraded(void *cls, struct MHD_Connection *connection, void *con_
     const char *ident = ((struct gw_conn_tag *)con_cls)->ident;
     struct conn *c = calloc(1, sizeof(*c));
     struct epoll_event ev = {.events = EPOLLIN};
+    uint64_t one = 1;
+    ssize_t wr;
     (void)connection;
 
     if (c == NULL || (ident[0] != 's' && ident[0] != 'v'))
@@ -282,6 +301,7 @@ static void on_upgraded(void *cls, struct MHD_Connection *connection, void *con_
     c->staff = ident[0] == 's';
     snprintf(c->id, sizeof(c->id), "%s", ident + 2);
     c->last_rx_ms = c->last_ping_ms = cc_mono_ms();
+    c->last_hb_ms = 0; /* none sent yet: the hub sends the first at once */
     if (extra_in_size > 0) {
         c->extra = malloc(extra_in_size);
         if (c->extra == NULL)
@@ -305,6 +325,7 @@ static void on_upgraded(void *cls, struct MHD_Connection *connection, void *con_
         wslay_event_context_free(c->ws);
         goto fail;
     }
+    /* the hand-over: from here on c belongs to the hub thread */
     c->next = w->conns;
     c->prev = NULL;
     if (w->conns != NULL)
@@ -314,16 +335,11 @@ static void on_upgraded(void *cls, struct MHD_Connection *connection, void *con_
     c->bnext = w->bucket[c->bucket];
     w->bucket[c->bucket] = c;
     w->nconn++;
-    if (c->extra_len > 0)
-        mark_dirty_locked(w, c);
+    mark_dirty_locked(w, c); /* the hub reads the extra bytes and sends the first heartbeat */
     pthread_mutex_unlock(&w->lock);
-    if (c->staff)
-        heartbeat(w, c); /* connecting proves the console is alive */
-    if (c->extra_len > 0) {
-        uint64_t one = 1;
-        ssize_t wr = write(w->evfd, &one, sizeof(one)); /* read the extra bytes now */
-        (void)wr;
-    }
+    c = NULL; /* not ours any more */
+    wr = write(w->evfd, &one, sizeof(one));
+    (void)wr;
     return;
 fail:
     if (c != NULL)
@@ -441,6 +457,24 @@ static void tick_locked(struct gw_ws *w)
     }
 }
 
+/* Hub thread, lock held: services every socket on the dirty list: new
+ * ones (handed over by on_upgraded: first heartbeat, extra bytes) and those
+ * with queued messages. */
+static void flush_dirty_locked(struct gw_ws *w)
+{
+    struct conn *k = w->dirty, *next;
+
+    w->dirty = NULL;
+    for (; k != NULL; k = next) {
+        next = k->dnext;
+        k->dirty = false;
+        if (k->staff && k->last_hb_ms == 0)
+            heartbeat(w, k); /* connecting proves the console is alive */
+        if (!service_locked(k, 0))
+            close_locked(w, k);
+    }
+}
+
 static void *hub(void *arg)
 {
     struct gw_ws *w = arg;
@@ -463,14 +497,7 @@ static void *hub(void *arg)
                 uint64_t v;
                 ssize_t rd = read(w->evfd, &v, sizeof(v));
                 (void)rd;
-                struct conn *k = w->dirty, *next;
-                w->dirty = NULL;
-                for (; k != NULL; k = next) {
-                    next = k->dnext;
-                    k->dirty = false;
-                    if (!service_locked(k, 0))
-                        close_locked(w, k);
-                }
+                flush_dirty_locked(w);
                 continue;
             }
             if (!c->dead && !service_locked(c, evs[i].events))
@@ -551,13 +578,23 @@ static void on_event(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMe
 {
     struct gw_ws *w = arg;
     Cc__Event *ev = (Cc__Event *)pb;
-    struct gw_push *pushes = calloc(gw_push_max(ev), sizeof(*pushes));
-    size_t n = pushes != NULL ? gw_push_derive(ev, pushes) : 0, here = 0;
+    struct gw_push *pushes = NULL;
+    size_t n = 0, here = 0;
     json_t *body = NULL;
     bool queued = false;
     (void)bus;
-    (void)m;
 
+    /* an event without what its kind must carry is dropped, never half pushed */
+    if (ev->type[0] == '\0' ||
+        (ev->body_case == CC__EVENT__BODY_ENQUIRY &&
+         (ev->enquiry == NULL || ev->enquiry->id[0] == '\0')) ||
+        (ev->body_case == CC__EVENT__BODY_PRESENCE && ev->presence == NULL)) {
+        cc_log(CC_LOG_WARN, "incomplete event dropped", "subject", m->subject, "type", ev->type,
+               NULL);
+        return;
+    }
+    pushes = calloc(gw_push_max(ev), sizeof(*pushes));
+    n = pushes != NULL ? gw_push_derive(ev, pushes) : 0;
     pthread_mutex_lock(&w->lock);
     for (size_t i = 0; i < n; i++) {
         /* keep only the recipients connected here */

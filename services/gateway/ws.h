@@ -17,9 +17,17 @@
  * heartbeats stop and presence takes the staff member offline (R7.1).
  * A socket silent for 3 ping intervals (15 s each) is closed.
  *
- * Threads: one hub thread owns every socket and wslay context (epoll);
- * other threads only append to a connection's outbox under the hub mutex
+ * Threads: one hub thread owns every socket and wslay context (epoll). The
+ * MHD thread that upgrades a socket builds its connection object and hands
+ * it to the hub in one critical section (linked into the hub's list and
+ * recipient index under the hub mutex), after which it never touches it
+ * again; only the hub closes and frees connections. Bus threads only append
+ * to a connection's outbox, found through the index under the hub mutex,
  * and wake the hub through an eventfd.
+ *
+ * Replies of the queue (visitor handshake) and events are checked before
+ * use: a reply without the enquiry asked for is a 503, an event without the
+ * body its kind needs is dropped.
  */
 #ifndef GW_WS_H
 #define GW_WS_H

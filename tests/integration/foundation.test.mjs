@@ -22,11 +22,11 @@ describe('running stack', () => {
     const res = await stack?.stop();
     assert.equal(res?.code, 0, `stack should stop cleanly:\n${stack?.output()}`);
     assert.deepEqual(res.sanitizer, [], 'no sanitizer report in any service log');
-    assert.deepEqual(res.stopped.sort(), SERVICES.map((s) => `${s}-1`).sort(),
-      'every service drained and logged "stopped" on SIGTERM');
+    assert.deepEqual(res.stopped.sort(), [...SERVICES.map((s) => `${s}-1`), 'gateway-2'].sort(),
+      'every service (and both gateways) drained and logged "stopped" on SIGTERM');
   });
 
-  test('healthz, readyz and status list all six services', async () => {
+  test('healthz, readyz and status list all six services (two gateways)', async () => {
     const h = await fetch(`${stack.url}/healthz`);
     assert.equal(h.status, 200);
     const r = await getJson(`${stack.url}/readyz`);
@@ -35,13 +35,15 @@ describe('running stack', () => {
     assert.deepEqual(r.body.missing, []);
     const s = await getJson(`${stack.url}/api/v1/status`);
     assert.equal(s.status, 200);
+    assert.equal(s.body.ready, true);
     assert.deepEqual(s.body.services.map((x) => x.name), SERVICES);
     for (const svc of s.body.services) {
-      assert.equal(svc.instances.length, 1, `${svc.name} has one instance`);
-      const inst = svc.instances[0];
-      assert.equal(inst.instance, `${svc.name}-1`);
-      assert.equal(inst.ready, true);
-      assert.ok(inst.uptime_ms >= 0 && inst.pid > 0 && inst.version.length > 0);
+      const names = svc.name === 'gateway' ? ['gateway-1', 'gateway-2'] : [`${svc.name}-1`];
+      assert.deepEqual(svc.instances.map((i) => i.instance), names, `${svc.name} instances`);
+      for (const inst of svc.instances) {
+        assert.equal(inst.ready, true);
+        assert.ok(inst.uptime_ms >= 0 && inst.pid > 0 && inst.version.length > 0);
+      }
     }
   });
 
@@ -53,7 +55,24 @@ describe('running stack', () => {
     }
     const j = await run(ccctl, ['status', '--json'], { env: stack.serviceEnv });
     assert.equal(j.code, 0);
-    assert.equal(JSON.parse(j.stdout).length, 6);
+    assert.equal(JSON.parse(j.stdout).length, 7, 'six services, two gateways');
+  });
+
+  test('ccctl probe: the container probe of a service without HTTP', async () => {
+    const probe = (env, ...args) => run(ccctl, ['probe', ...args], { env: { ...stack.serviceEnv, ...env } });
+    let r = await probe({}, 'ready', 'queue', 'queue-1');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^queue-1: ready/);
+    r = await probe({ CC_INSTANCE: 'calllog-1' }, 'live', 'calllog'); // the pod's own name
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    r = await probe({}, 'live', 'queue', 'queue-7');
+    assert.equal(r.code, 1, 'an instance that does not answer is not live');
+    assert.match(r.stdout, /no answer on cc\.queue\.ping/);
+    // NATS down: nobody can tell whether the process is stuck
+    const nowhere = { CC_NATS_URL: `nats://127.0.0.1:${await freePort()}` };
+    assert.equal((await probe(nowhere, 'live', 'queue', 'queue-1')).code, 0);
+    assert.equal((await probe(nowhere, 'ready', 'queue', 'queue-1')).code, 1);
+    assert.equal((await probe({}, 'ready', 'nosuch')).code, 2);
   });
 
   test('unknown API path is a JSON 404; wrong method is 405', async () => {

@@ -6,12 +6,15 @@
  *   ccctl ping SERVICE      the instances of one service
  *   ccctl apply FILE.json   load a directory (groups, staff, channels,
  *                           numbers); idempotent
+ *   ccctl probe live|ready SERVICE [INSTANCE]
+ *                           container probe of one instance (probe.h)
  *
  * Reads the same environment as the services (CC_NATS_URL, ...); the start-up
  * retry budget defaults to 3 s here instead of 30 s.
  */
 #include "apply.h"
 #include "enquiries.h"
+#include "probe.h"
 #include "cc_discover.h"
 #include "cc_log.h"
 #include "cc_service.h"
@@ -29,6 +32,7 @@ static void usage(FILE *f)
                "       ccctl apply FILE.json\n"
                "       ccctl enquiries [--json]   active enquiries, their holder and age\n"
                "       ccctl end ENQUIRY_ID       end (or cancel) an enquiry as the operator\n"
+               "       ccctl probe live|ready SERVICE [INSTANCE]\n"
                "environment: CC_NATS_URL (default nats://127.0.0.1:4222), CC_PING_TIMEOUT_MS\n");
 }
 
@@ -90,8 +94,8 @@ int main(int argc, char **argv)
     struct cc_bus *bus = NULL;
     struct cc_discovery *d = NULL;
     char err[512];
-    const char *only = NULL, *apply = NULL, *end = NULL;
-    bool json = false, enquiries = false;
+    const char *only = NULL, *apply = NULL, *end = NULL, *probe = NULL, *probe_inst = NULL;
+    bool json = false, enquiries = false, probe_ready = false;
     int rc = 1;
 
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -124,13 +128,25 @@ int main(int argc, char **argv)
         json = argc == 3;
     } else if (strcmp(argv[1], "end") == 0 && argc == 3) {
         end = argv[2];
+    } else if (strcmp(argv[1], "probe") == 0 && (argc == 4 || argc == 5) &&
+               (strcmp(argv[2], "live") == 0 || strcmp(argv[2], "ready") == 0)) {
+        probe_ready = strcmp(argv[2], "ready") == 0;
+        probe = argv[3];
+        probe_inst = argc == 5 ? argv[4] : NULL;
+        bool known = false;
+        for (int i = 0; i < CC_SERVICE_COUNT; i++)
+            known |= strcmp(probe, cc_service_names[i]) == 0;
+        if (!known) {
+            fprintf(stderr, "ccctl: unknown service \"%s\"\n", probe);
+            return 2;
+        }
     } else {
         usage(stderr);
         return 2;
     }
 
-    if (getenv("CC_CONNECT_TIMEOUT_MS") == NULL)
-        setenv("CC_CONNECT_TIMEOUT_MS", "3000", 1);
+    if (getenv("CC_CONNECT_TIMEOUT_MS") == NULL || probe != NULL) /* a probe has its own timeout */
+        setenv("CC_CONNECT_TIMEOUT_MS", probe != NULL ? "2000" : "3000", 1);
     if (cc_config_load(&cfg, "ccctl", err, sizeof(err)) != CC_OK) {
         fprintf(stderr, "ccctl: %s\n", err);
         return 2;
@@ -139,6 +155,10 @@ int main(int argc, char **argv)
     if (nats_Open(-1) != NATS_OK) {
         fprintf(stderr, "ccctl: cannot initialise the NATS library\n");
         return 1;
+    }
+    if (probe != NULL) {
+        rc = ccctl_probe(&cfg, probe_ready, probe, probe_inst);
+        goto out;
     }
     if (cc_bus_connect(&bus, &cfg, err, sizeof(err)) != CC_OK) {
         fprintf(stderr, "ccctl: %s\n", err);

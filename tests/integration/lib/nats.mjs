@@ -1,6 +1,7 @@
 // The smallest NATS client a test needs: publish raw bytes (optionally with
-// headers) on a subject, over the plain text protocol. Used to send what a
-// real client library would refuse to build (malformed protobuf).
+// headers) on a subject, request/reply, and answer a subject, over the plain
+// text protocol. Used to send what a real client library would refuse to
+// build (malformed protobuf) and replies a real service never sends.
 import net from 'node:net';
 
 export function natsPublish(port, subject, payload, headers = null) {
@@ -75,6 +76,60 @@ export function natsRequest(port, subject, payload = '', timeoutMs = 5000) {
       clearTimeout(timer);
       sock.end();
       resolve(buf.subarray(eol + 2, eol + 2 + size));
+    });
+  });
+}
+
+// A responder over the plain protocol: subscribes to subject (optionally in
+// a queue group) and answers every request with reply(payload, subject), a
+// Buffer or a Promise of one (to answer late); null: no answer. Resolves once the server has the subscription (after a PING/PONG
+// round), to {requests: [subjects seen], close()}. Used to answer a service
+// subject from the test itself, with what the real service never sends.
+export function natsResponder(port, subject, reply, queue = '') {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const requests = [];
+    let buf = Buffer.alloc(0);
+    let state = 'info';
+    sock.on('error', (e) => (state === 'ready' ? null : reject(e)));
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const eol = buf.indexOf('\r\n');
+        if (eol < 0) return;
+        const line = buf.subarray(0, eol).toString();
+        if (line.startsWith('MSG ')) {
+          // MSG <subject> <sid> [reply-to] <size>
+          const parts = line.split(' ');
+          const size = Number(parts[parts.length - 1]);
+          if (buf.length < eol + 2 + size + 2) return;
+          const payload = buf.subarray(eol + 2, eol + 2 + size);
+          buf = buf.subarray(eol + 2 + size + 2);
+          const replyTo = parts.length === 5 ? parts[3] : null;
+          requests.push(parts[1]);
+          if (replyTo) {
+            Promise.resolve(reply(payload, parts[1])).then((b) => {
+              if (b === null || b === undefined) return;
+              const out = Buffer.from(b);
+              if (!sock.destroyed) sock.write(Buffer.concat([Buffer.from(`PUB ${replyTo} ${out.length}\r\n`), out, Buffer.from('\r\n')]));
+            });
+          }
+          continue;
+        }
+        buf = buf.subarray(eol + 2);
+        if (line.startsWith('INFO ') && state === 'info') {
+          state = 'sub';
+          sock.write(`CONNECT {"verbose":false}\r\nSUB ${subject}${queue ? ` ${queue}` : ''} 1\r\nPING\r\n`);
+        } else if (line === 'PONG' && state === 'sub') {
+          state = 'ready';
+          resolve({ requests, close: () => sock.destroy() });
+        } else if (line === 'PING') {
+          sock.write('PONG\r\n');
+        } else if (line.startsWith('-ERR')) {
+          sock.destroy();
+          if (state !== 'ready') reject(new Error(line));
+        }
+      }
     });
   });
 }

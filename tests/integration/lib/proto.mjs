@@ -47,3 +47,7 @@ export function uuid7() {
   const r = [...crypto.getRandomValues(new Uint8Array(10))].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${r.slice(0, 3)}-${((parseInt(r[3], 16) & 3) | 8).toString(16)}${r.slice(4, 7)}-${r.slice(7, 19)}`;
 }
+
+// Building blocks for other messages a test answers with (field number,
+// value): pb.str(2, 'bob'), pb.msg(3, pb.str(1, 'CC_ERR_LIMIT')).
+export const pb = { str, msg, int };

@@ -113,6 +113,7 @@ export async function startStack(extraEnv = {}) {
       const old = Number(readFileSync(pidFile, 'utf8').trim());
       const port = String(ports.CC_REDIS_PORT);
       const cli = (...a) => run('redis-cli', ['-p', port, ...a]);
+      if (!(old > 0)) throw new Error('no redis-server pid'); // never pid 0: our own group
       process.kill(old, signal);
       // gone (or a zombie the stack script has yet to reap) and its port
       // closed: a dying process's other threads may still hold the socket

@@ -12,6 +12,10 @@
 //
 //   tools/bench/routing/run [--staff 1000] [--groups 50] [--rate 100] [--seconds 20]
 //                           [--queue-replicas 1] [--gateway-replicas 1]
+//
+// --gateway-replicas N runs N gateway processes on the one HTTP port
+// (CC_GATEWAY_REPLICAS; SO_REUSEPORT): consoles and requests are spread over
+// them by the kernel, and every gateway pushes the events of its own sockets.
 import { performance } from 'node:perf_hooks';
 import net from 'node:net';
 import { writeFileSync } from 'node:fs';
@@ -95,9 +99,26 @@ async function main() {
     CC_DEMO: '0',
     CC_LOG_LEVEL: 'warn',
     CC_REPLICAS_queue: String(opt['queue-replicas']),
-    CC_REPLICAS_gateway: String(opt['gateway-replicas']),
+    // all on the one port (SO_REUSEPORT): the kernel spreads the consoles and
+    // the POSTs over them
+    CC_GATEWAY_REPLICAS: String(opt['gateway-replicas']),
     CC_HEARTBEAT_TIMEOUT_S: '120',
   });
+  // the stack waits for every process it starts; check what really runs (the
+  // status is the gateways' last ping round, about a second old)
+  let running = [];
+  const wanted = [`${opt['queue-replicas']} queue`, `${opt['gateway-replicas']} gateway`];
+  for (let i = 0; i < 20 && !wanted.every((w) => running.includes(w)); i++) {
+    if (i > 0) await sleep(500);
+    running = (await (await fetch(`${stack.url}/api/v1/status`)).json()).services
+      .filter((s) => s.name === 'queue' || s.name === 'gateway')
+      .map((s) => `${s.instances.filter((x) => x.ready).length} ${s.name}`);
+  }
+  log(`running: ${running.join(', ')}`);
+  if (!wanted.every((w) => running.includes(w))) {
+    await stack.stop();
+    throw new Error(`asked for ${wanted.join(', ')}; running: ${running.join(', ')}`);
+  }
   const http = apiClient(stack);
   const wsUrl = stack.url.replace('http:', 'ws:') + '/api/v1/ws';
   const lat = { route: [], floor: [] }; // ms from send to an offer on a socket
