@@ -24,6 +24,7 @@ struct cc_outbox {
     struct cc_redis *redis; /* the relay thread's own: its reads block */
     jsCtx *js;              /* its own, so the acks waited for are its own */
     char key[96];
+    int ack_script;
     pthread_t thread;
     bool started;
     atomic_bool stop;
@@ -164,25 +165,24 @@ static bool send_entry(struct cc_outbox *o, const struct cc_outbox_entry *e, boo
     return ok;
 }
 
-/* XACK + XDEL of the entries done. */
+/* Acknowledges and deletes the entries done, in one atomic step: an entry
+ * acknowledged but left in the stream would never be relayed again and never
+ * leave (a relay killed between two commands could do that). */
+static const char *const ack_lua =
+    "redis.call('XACK', KEYS[1], 'relay', unpack(ARGV))\n"
+    "return redis.call('XDEL', KEYS[1], unpack(ARGV))\n";
+
 static void ack(struct cc_outbox *o, const char **ids, size_t n)
 {
-    const char *argv[3 + CC_OUTBOX_BATCH];
-    redisReply *r;
+    const char *argv[1 + CC_OUTBOX_BATCH];
 
     if (n == 0)
         return;
-    argv[0] = "XACK";
-    argv[1] = o->key;
-    argv[2] = GROUP;
-    memcpy(&argv[3], ids, n * sizeof(*ids));
-    r = cc_redis_command(o->redis, (int)(3 + n), argv, NULL);
-    freeReplyObject(r);
-    argv[0] = "XDEL";
-    argv[1] = o->key;
-    memcpy(&argv[2], ids, n * sizeof(*ids));
-    r = cc_redis_command(o->redis, (int)(2 + n), argv, NULL);
-    freeReplyObject(r);
+    argv[0] = o->key;
+    memcpy(&argv[1], ids, n * sizeof(*ids));
+    /* not done (Redis down): the entries stay pending and are relayed again
+     * with the same ids, which JetStream stores once */
+    freeReplyObject(cc_redis_script_call(o->redis, o->ack_script, 1, (int)(1 + n), argv, NULL));
 }
 
 /* Relays the entries of a reply's list; true when every one is done. */
@@ -362,6 +362,8 @@ cc_status cc_outbox_start(struct cc_outbox **op, const struct cc_config *cfg, st
     pthread_mutex_init(&o->lock, NULL);
     cc_outbox_key(o->key, sizeof(o->key), cfg->service);
     st = cc_redis_connect(&o->redis, cfg->redis_url, cfg->connect_timeout_ms, err, errlen);
+    if (st == CC_OK)
+        st = cc_redis_script_add(o->redis, ack_lua, &o->ack_script, err, errlen);
     if (st == CC_OK) {
         const char *mk[] = {"XGROUP", "CREATE", o->key, GROUP, "0", "MKSTREAM"};
         redisReply *r = cc_redis_command(o->redis, 6, mk, NULL);

@@ -18,7 +18,7 @@ import { run, sleep, startStack, until } from './lib/stack.mjs';
 import { makeTeam } from './lib/team.mjs';
 
 const ADMIN = 'faults-admin-token-0123456789';
-const RATE = Number(process.env.FAULTS_RATE ?? 30); // enquiries per second
+const RATE = Number(process.env.FAULTS_RATE ?? 50); // enquiries per second
 const SECONDS = Number(process.env.FAULTS_SECONDS ?? 24);
 const STAFF = 8;
 
