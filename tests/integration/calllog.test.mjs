@@ -87,7 +87,7 @@ describe('calllog', () => {
       'every instance ready again');
   });
 
-  test('the event stream deleted: calllog makes it again and the publisher resends, so the event is stored', async () => {
+  test('the event stream deleted: calllog makes it again and the outbox relay resends, so the event is stored', async () => {
     const http = apiClient(stack);
     const login = await http('POST', '/login', { email: 'bob@demo.example', password: 'bob-demo-1' });
     assert.equal(login.status, 200);
@@ -101,7 +101,7 @@ describe('calllog', () => {
     assert.equal((await http('PUT', '/me/status', { status: 'busy' }, login.body.token)).status, 200);
     await until(async () => (await count()) === before + 1, 30000, 'the busy event, stored after all');
     assert.match(stack.log('calllog-1'), /"msg":"the event stream or its consumer is gone; creating them again"/);
-    assert.match(stack.log('presence-1'), /"msg":"event publish not acknowledged, retrying","subject":"cc.evt.presence.changed"/);
+    assert.match(stack.log('presence-1'), /"msg":"event not acknowledged by JetStream, kept in the outbox","subject":"cc.evt.presence.changed"/);
     const info = JSON.parse((await natsRequest(stack.ports.CC_NATS_PORT, '$JS.API.STREAM.INFO.CC_EVENTS')).toString());
     assert.deepEqual(info.config.subjects, ['cc.evt.>']);
   });

@@ -13,12 +13,17 @@
 //   tools/bench/routing/run [--staff 1000] [--groups 50] [--rate 100] [--seconds 20]
 //                           [--queue-replicas 1] [--gateway-replicas 1]
 //
+// A third phase runs whole lifecycles (create, offer, answer, end, close) at
+// half the rate and reports the CPU-seconds per 1,000 of them, summed over
+// every service process (and, apart, over nats-server, redis-server and
+// PostgreSQL) from /proc: a figure that holds however loaded the box is.
+//
 // --gateway-replicas N runs N gateway processes on the one HTTP port
 // (CC_GATEWAY_REPLICAS; SO_REUSEPORT): consoles and requests are spread over
 // them by the kernel, and every gateway pushes the events of its own sockets.
 import { performance } from 'node:perf_hooks';
 import net from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { apiClient, repo, run, startStack, sleep } from '../../../tests/integration/lib/stack.mjs';
 import { connect } from '../../../tests/integration/lib/ws.mjs';
@@ -40,6 +45,39 @@ if (opt.staff % opt.groups !== 0) {
 const perGroup = opt.staff / opt.groups;
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const log = (...a) => console.log(`[${(performance.now() / 1000).toFixed(1)}s]`, ...a);
+
+// CPU-seconds (user + system) used so far by the processes of a run
+// directory: {services, servers, postgres}. Services are the pids of
+// pids/<service>-<n>.pid; PostgreSQL is the postmaster and its backends.
+const TICKS = 100; // USER_HZ
+function cpuOf(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime
+  } catch {
+    return 0; // gone
+  }
+}
+function cpuSeconds(runDir) {
+  const pidsDir = path.join(runDir, 'pids');
+  const read = (f) => Number(readFileSync(path.join(pidsDir, f), 'utf8').trim());
+  const out = { services: 0, servers: 0, postgres: 0 };
+  for (const f of readdirSync(pidsDir)) {
+    if (/^[a-z]+-\d+\.pid$/.test(f)) out.services += cpuOf(read(f));
+    else if (f === 'nats.pid' || f === 'redis.pid') out.servers += cpuOf(read(f));
+  }
+  const pm = path.join(runDir, 'pg', 'data', 'postmaster.pid');
+  if (existsSync(pm)) {
+    const master = Number(readFileSync(pm, 'utf8').split('\n')[0]);
+    out.postgres += cpuOf(master);
+    for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+      try {
+        if (Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === master) out.postgres += cpuOf(d);
+      } catch { /* gone */ }
+    }
+  }
+  return out;
+}
 
 // Runs f over items with at most `width` at a time.
 async function pool(items, width, f) {
@@ -222,8 +260,49 @@ async function main() {
     const floorSecs = (floorDone - f0) / 1000;
     nats.close();
 
+    await settle();
+
+    // 3. whole lifecycles: create, offer, answer, end, close, at half the
+    // rate; CPU-seconds of every process over the phase, per 1,000
+    const lifeRate = Math.max(1, Math.round(opt.rate / 2));
+    log(`lifecycles: ${lifeRate}/s for ${opt.seconds} s (create, offer, answer, end, close)`);
+    const before = cpuSeconds(stack.runDir);
+    let lifeDone = 0;
+    let lifeErrors = 0;
+    const l0 = performance.now();
+    await paced(lifeRate, opt.seconds, async (k) => {
+      const g = k % opt.groups;
+      const sid = `b${g}-s${Math.floor(k / opt.groups) % perGroup}`;
+      const auth = { authorization: `Bearer ${tokens[sid]}` };
+      const post = (p, body, headers = {}) => fetch(`${stack.url}/api/v1${p}`, {
+        method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: await r.json().catch(() => null) }));
+      const c = await post('/enquiries', { channel_id: `b${g}`, kind: 'call', caller: `life ${k}` });
+      if (c.status !== 201) return void lifeErrors++;
+      const id = c.body.enquiry.id;
+      for (const step of ['answer', 'end', 'close']) {
+        const r = await post(`/enquiries/${id}/${step}`, undefined, auth);
+        if (r.status !== 200) return void lifeErrors++;
+      }
+      lifeDone++;
+    });
+    const lifeSecs = (performance.now() - l0) / 1000;
+    await settle();
+    const after = cpuSeconds(stack.runDir);
+    const per1000 = (x) => (1000 * x) / Math.max(1, lifeDone);
+    const cpu = {
+      services: per1000(after.services - before.services),
+      servers: per1000(after.servers - before.servers),
+      postgres: per1000(after.postgres - before.postgres),
+    };
+
     for (const box of consoles) box.ws.close();
     report({ sent, errors, routeSecs, floorSecs, createMs });
+    console.log('');
+    console.log(`lifecycles (create, offer to ${perGroup}, answer, end, close): ${lifeDone} done, ${lifeErrors} failed, ` +
+      `${(lifeDone / lifeSecs).toFixed(1)}/s`);
+    console.log(`  CPU-seconds per 1,000 enquiries: services ${cpu.services.toFixed(2)}, nats-server + redis-server ` +
+      `${cpu.servers.toFixed(2)}, PostgreSQL (call log) ${cpu.postgres.toFixed(2)}; total ${(cpu.services + cpu.servers + cpu.postgres).toFixed(2)}`);
   } finally {
     const res = await stack.stop();
     if (res.code !== 0) console.error(`stack stopped with ${res.code}`);
