@@ -7,7 +7,7 @@
 // Needs no service binaries: `node --test tests/lua/`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { repo } from '../integration/lib/stack.mjs';
 import { runCase } from './lib/expect.mjs';
@@ -22,10 +22,10 @@ import { cases as reads } from './cases/reads.mjs';
 import { frameTests, onceTests } from './cases/frame.mjs';
 
 const loaded = loadScripts();
-let redis;
 const sha = {};
-const w = () => world;
+let redis;
 let world;
+const w = () => world; // the cases are made before the world is
 
 before(async () => {
   redis = await startRedis();
@@ -64,3 +64,19 @@ for (const [group, cases] of Object.entries({ 'create and answer': createAnswer,
 
 describe('the frame of a request step', () => frameTests(w));
 describe('exactly once', () => onceTests(w));
+
+// Runs after the tables: each script's reply words (its header's "-> {'word'
+// ...} | ..." lines, the same as the words it returns) were each the reply
+// of some case above.
+describe('coverage', () => {
+  for (const name of Object.keys(loaded.scripts).sort()) {
+    test(`${name}: every reply word it can return is a case`, () => {
+      const text = readFileSync(path.join(repo, SCRIPTS, `${name}.lua`), 'utf8');
+      const header = text.split('\n').filter((l) => /^-- +(->|\|)/.test(l)).join(' ');
+      const words = [...header.matchAll(/\{'(\w+)'/g)].map((m) => m[1]).sort();
+      const returned = [...new Set([...text.matchAll(/finish\(\{'(\w+)'/g)].map((m) => m[1]))].sort();
+      assert.deepEqual(words, returned, 'the header lists what the script returns');
+      for (const word of words) assert.ok(world.covered.has(`${name} ${word}`), `no case where ${name} replies ${word}`);
+    });
+  }
+});

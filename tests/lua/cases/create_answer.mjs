@@ -259,6 +259,36 @@ const answerCases = [
     ],
   },
   {
+    name: 'answer: a consult transfer of a chat accepted: one chat fewer for the sender, one more for the target',
+    presence: { s1: 'chats' },
+    async setup(w) {
+      await w.activeEnq('E1', 's1', { kind: 'chat' });
+      await w.must(w.transfer('E1', 's1', { staff: 's2', mode: 'consult' }), ['ok']);
+    },
+    run: (w) => w.answer('E1', 's2'),
+    reply: ['won'],
+    changes: (t) => ({
+      'cc:enq:E1': {
+        answered_by: 's2', wait_set: null, xfer: '', xfer_from: '',
+        transfers: [{ from_staff_id: 's1', to_staff_id: 's2', to_group_id: '', consult: true, at_ms: String(T0),
+          outcome: 'accepted', accepted_by: 's2' }],
+      },
+      'cc:enq:active': { E1: t },
+      'cc:enq:deadlines': { E1: null },
+      'cc:enq:idle': { E1: t + IDLE_MS },
+      'cc:staff:s2:direct': del('E1'),
+      [holds('s1')]: del('E1'),
+      [holds('s2')]: add('E1'),
+      [panel('s2')]: del('E1'),
+      [presence('s1')]: { chats: '2' },
+      [presence('s2')]: { chats: '1' },
+    }),
+    events: [
+      fact('answered', 'E1', 'active', { staff: 's2', reason: 'transfer' }),
+      fact('transferred', 'E1', 'active', { staff: 's1', reason: 'consult' }),
+    ],
+  },
+  {
     name: 'answer: the sender of a consult transfer is never offered it -> not_offered',
     async setup(w) {
       await w.activeEnq('E1', 's1', { kind: 'chat' });

@@ -188,6 +188,30 @@ const idleCases = [
     events: [fact('ended', 'E1', 'ended', { staff: 's1', reason: 'idle' })],
   },
   {
+    name: 'idle: a chat ending idle while a consult transfer waits: the targets lose it, the transfer cancelled',
+    async setup(w) {
+      await w.activeEnq('E1', 's1', { kind: 'chat' });
+      await w.must(w.transfer('E1', 's1', { staff: 's2', mode: 'consult' }), ['ok']);
+      w.stepAt = T0 + IDLE_MS;
+    },
+    run: (w) => w.idle(),
+    reply: 1,
+    changes: (t) => ({
+      'cc:enq:E1': {
+        state: 'ended', ended_ms: String(t), end_reason: 'idle', wait_set: null, xfer: '', xfer_from: '',
+        transfers: history({ to_staff_id: 's2', consult: true, outcome: 'cancelled' }),
+      },
+      'cc:enq:active': { E1: null },
+      'cc:enq:deadlines': { E1: null },
+      'cc:enq:idle': { E1: null },
+      'cc:staff:s2:direct': del('E1'),
+      [holds('s1')]: del('E1'),
+      [panel('s2')]: del('E1'),
+      [presence('s1')]: { chats: '0' },
+    }),
+    events: [fact('ended', 'E1', 'ended', { staff: 's1', reason: 'idle', withdrawn: ['s2'] })],
+  },
+  {
     name: 'idle: a millisecond before -> 0, nothing changes',
     async setup(w) {
       await w.activeEnq('E1', 's1', { kind: 'chat' });

@@ -68,6 +68,7 @@ export async function runCase(w, c) {
   assert.equal(w.steps, steps + 1, 'a case runs exactly one step');
   if (typeof c.reply === 'function') await c.reply(reply, t, w);
   else assert.deepEqual(reply, c.reply);
+  if (Array.isArray(reply) && typeof reply[0] === 'string') w.covered.add(`${w.lastScript} ${reply[0]}`);
   const changes = typeof c.changes === 'function' ? c.changes(t) : c.changes;
   assert.deepEqual(diff(before, await w.dump()), changes ?? {});
   let want = typeof c.events === 'function' ? c.events(t) : c.events ?? [];

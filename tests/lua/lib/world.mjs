@@ -83,8 +83,10 @@ export function makeWorld(redis, sha) {
     port: redis.port,
     sha,
     eventIds: new Set(), // every event id of the suite: never one twice
-    steps: 0, // steps called so far, and the event id base of the last
+    steps: 0, // steps called so far, and the event id base and script of the last
     lastBase: null,
+    lastScript: null,
+    covered: new Set(), // "script word": a reply the table asserted
 
     async reset(presence = {}) {
       await redis.call('FLUSHALL');
@@ -114,6 +116,7 @@ export function makeWorld(redis, sha) {
       const base = opts.base ?? randomUUID();
       w.steps += 1;
       w.lastBase = base;
+      w.lastScript = name;
       const key = opts.key ? `cc:req:queue:${opts.key}` : '';
       return (opts.conn ?? redis).call('EVALSHA', sha[name], 2, OUTBOX, key, base, String(w.now),
         opts.fp ?? '', String(opts.deadline ?? 0), String(REQ_TTL_S), String(opts.max ?? 0),
@@ -170,22 +173,30 @@ export function makeWorld(redis, sha) {
     // (hash: object with "transfers" parsed; set: sorted; zset: member ->
     // score; list; string).
     async dump() {
+      const keys = (await redis.call('KEYS', '*')).filter((k) => k !== OUTBOX && !k.startsWith('cc:req:')).sort();
+      // one round trip for all the types, one for all the contents
+      const types = await Promise.all(keys.map((k) => redis.call('TYPE', k)));
+      const values = await Promise.all(keys.map((k, i) => {
+        switch (types[i]) {
+          case 'hash': return redis.call('HGETALL', k);
+          case 'set': return redis.call('SMEMBERS', k);
+          case 'zset': return redis.call('ZRANGE', k, 0, -1, 'WITHSCORES');
+          case 'list': return redis.call('LRANGE', k, 0, -1);
+          case 'string': return redis.call('GET', k);
+          default: throw new Error(`unexpected ${types[i]} key ${k}`);
+        }
+      }));
       const out = {};
-      for (const k of (await redis.call('KEYS', '*')).sort()) {
-        if (k === OUTBOX || k.startsWith('cc:req:')) continue;
-        const type = await redis.call('TYPE', k);
+      keys.forEach((k, i) => {
+        const type = types[i];
+        let v = values[i];
         if (type === 'hash') {
-          const h = pairs(await redis.call('HGETALL', k));
-          if (h.transfers !== undefined) h.transfers = JSON.parse(h.transfers);
-          out[k] = { type, v: h };
-        } else if (type === 'set') out[k] = { type, v: (await redis.call('SMEMBERS', k)).sort() };
-        else if (type === 'zset') {
-          const z = await redis.call('ZRANGE', k, 0, -1, 'WITHSCORES');
-          out[k] = { type, v: Object.fromEntries(Object.entries(pairs(z)).map(([m, s]) => [m, Number(s)])) };
-        } else if (type === 'list') out[k] = { type, v: await redis.call('LRANGE', k, 0, -1) };
-        else if (type === 'string') out[k] = { type, v: await redis.call('GET', k) };
-        else throw new Error(`unexpected ${type} key ${k}`);
-      }
+          v = pairs(v);
+          if (v.transfers !== undefined) v.transfers = JSON.parse(v.transfers);
+        } else if (type === 'set') v = v.sort();
+        else if (type === 'zset') v = Object.fromEntries(Object.entries(pairs(v)).map(([m, sc]) => [m, Number(sc)]));
+        out[k] = { type, v };
+      });
       return out;
     },
 
