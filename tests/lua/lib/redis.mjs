@@ -88,28 +88,36 @@ export async function connect(port) {
 // Starts redis-server; returns { port, call, stop }. A port taken between
 // choosing it and binding it is simply tried again with another.
 export async function startRedis() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-lua-redis-'));
+  let out = '';
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir,
-      '--save', '', '--appendonly', 'no', '--logfile', path.join(dir, 'redis.log')],
-    { stdio: 'ignore' });
+    // its own directory, though with no persistence it writes nothing there:
+    // removed once the server runs, so nothing is left whatever happens next
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-lua-redis-'));
+    // setpriv --pdeathsig: the server dies with this process however it
+    // ends (killed by the test runner, its output pipe closed, ...)
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'redis-server', '--bind', '127.0.0.1',
+      '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
     let exited = false;
     child.on('exit', () => { exited = true; });
+    for (const s of [child.stdout, child.stderr]) s.on('data', (d) => { out = (out + d).slice(-4000); });
     for (let i = 0; i < 100 && !exited; i++) {
       let c;
       try {
         c = await connect(port);
         await c.call('PING');
+        rmSync(dir, { recursive: true, force: true });
         return {
           port,
           call: c.call,
           stop: async () => {
             c.close();
-            const gone = new Promise((r) => child.once('exit', r));
-            child.kill('SIGTERM');
-            await gone;
-            rmSync(dir, { recursive: true, force: true });
+            if (!exited) {
+              const gone = new Promise((r) => child.once('exit', r));
+              child.kill('SIGTERM');
+              await gone;
+            }
           },
         };
       } catch {
@@ -118,7 +126,7 @@ export async function startRedis() {
       }
     }
     if (!exited) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   }
-  rmSync(dir, { recursive: true, force: true });
-  throw new Error('redis-server did not start');
+  throw new Error(`redis-server did not start:\n${out}`);
 }
