@@ -81,7 +81,6 @@ export function makeWorld(redis, sha) {
     now: T0,
     call: redis.call,
     port: redis.port,
-    sha,
     eventIds: new Set(), // every event id of the suite: never one twice
     steps: 0, // steps called so far, and the event id base and script of the last
     lastBase: null,
@@ -123,8 +122,8 @@ export function makeWorld(redis, sha) {
         String(w.now - HEARTBEAT_MS), ...args.map(String));
     },
 
-    create: (id, { kind = 'call', channel = 'cb', caller = 'Visitor' } = {}, o) =>
-      w.step('create', [id, kind, channel, caller, `v-${id}`, `hash-of-v-${id}`, TTL_S], o),
+    create: (id, { kind = 'call', channel = 'cb' } = {}, o) =>
+      w.step('create', [id, kind, channel, 'Visitor', `v-${id}`, `hash-of-v-${id}`, TTL_S], o),
     answer: (id, sid, o) => w.step('answer', [id, sid, `room-${id}`, IDLE_MS], o),
     end: (id, actor, followup = FOLLOWUP_MS, o) => w.step('end', [id, actor, followup], o),
     close: (id, sid, o) => w.step('close', [id, sid], o),
