@@ -1,6 +1,14 @@
 -- Read only: the staff member's pending panel, newest first.
 -- ARGV: cutoff, staff_id -> flat list of enquiry hashes: {n, k1, v1, ..., n, ...}
 local ids = redis.call('SMEMBERS', 'cc:staff:' .. arg(2) .. ':pending')
+local created = {}
+for _, id in ipairs(ids) do
+  created[id] = tonumber(redis.call('HGET', 'cc:enq:' .. id, 'created_ms') or 0)
+end
+table.sort(ids, function(a, b)
+  if created[a] ~= created[b] then return created[a] > created[b] end
+  return a > b
+end)
 local out = {}
 for _, id in ipairs(ids) do
   local key = 'cc:enq:' .. id

@@ -26,6 +26,18 @@ local function release(sid, kind, id)
   redis.call('ZREM', 'cc:enq:active', id)
 end
 
+-- Offers id to each of offer (their panels). The set of offers goes when
+-- the enquiry does: made again after it emptied (every offer withdrawn, a
+-- transfer returned), it takes the enquiry's expiry again.
+local function offer_to(key, id, offer)
+  for _, sid in ipairs(offer) do
+    redis.call('SADD', key .. ':offered', sid)
+    redis.call('SADD', 'cc:staff:' .. sid .. ':pending', id)
+  end
+  local ttl = redis.call('PTTL', key)
+  if #offer > 0 and ttl > 0 then redis.call('PEXPIRE', key .. ':offered', ttl) end
+end
+
 -- Offers sid the waiting enquiries of their groups (and the direct ones for
 -- them) they can receive now and were not offered; withdraws those they can
 -- no longer receive (R8.1, R8.2). Notifications only: availability changing
@@ -49,8 +61,7 @@ local function reconcile(sid)
         local ok = sid ~= e[4] and eligible(sid, e[2])
         local has = redis.call('SISMEMBER', key .. ':offered', sid) == 1
         if ok and not has then
-          redis.call('SADD', key .. ':offered', sid)
-          redis.call('SADD', 'cc:staff:' .. sid .. ':pending', id)
+          offer_to(key, id, {sid})
           note('offered', id, sid, 'staff_available')
           n = n + 1
         elseif has and not ok then

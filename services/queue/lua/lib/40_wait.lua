@@ -23,14 +23,6 @@ local function withdraw(key, id)
   return offered
 end
 
--- Offers id to each of offer (their panels).
-local function offer_to(key, id, offer)
-  for _, sid in ipairs(offer) do
-    redis.call('SADD', key .. ':offered', sid)
-    redis.call('SADD', 'cc:staff:' .. sid .. ':pending', id)
-  end
-end
-
 -- Ends the transfer in progress with an outcome in the history (a JSON
 -- array of cc.Transfer in the field "transfers").
 local function xfer_done(key, outcome, by)
