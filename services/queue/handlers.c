@@ -714,7 +714,6 @@ static void on_transfer(struct cc_bus *bus, const struct cc_bus_msg *m, Protobuf
     Cc__EnquiryReply rep = CC__ENQUIRY_REPLY__INIT;
     Cc__Error err = CC__ERROR__INIT;
     Cc__Enquiry e = CC__ENQUIRY__INIT;
-    char ttl[16];
     bool group = req->to_group_id[0] != '\0';
     bool consult = req->mode == CC__TRANSFER_MODE__TRANSFER_MODE_CONSULT;
     redisReply *r = NULL, *h = NULL;
@@ -730,9 +729,8 @@ static void on_transfer(struct cc_bus *bus, const struct cc_bus_msg *m, Protobuf
         const char *args[2] = {req->enquiry_id, req->staff_id};
         st = queue_step(q, Q_XCANCEL, req->meta, 2, args, NULL, &r);
     } else {
-        const char *args[6] = {req->enquiry_id,  req->staff_id,
-                               req->to_staff_id, req->to_group_id,
-                               consult ? "consult" : "blind", ttl};
+        const char *args[5] = {req->enquiry_id, req->staff_id, req->to_staff_id,
+                               req->to_group_id, consult ? "consult" : "blind"};
         if (group == (req->to_staff_id[0] != '\0')) {
             set_error(&err, CC_ERR_INVALID, "name exactly one of to_staff_id and to_group_id",
                       group ? "to_staff_id" : "to_group_id");
@@ -747,8 +745,7 @@ static void on_transfer(struct cc_bus *bus, const struct cc_bus_msg *m, Protobuf
             set_error(&err, CC_ERR_INVALID, "mode must be \"blind\" or \"consult\"", "mode");
             goto reply;
         }
-        snprintf(ttl, sizeof(ttl), "%d", q->cfg->enquiry_ttl_s);
-        st = queue_step(q, Q_TRANSFER, req->meta, 6, args, NULL, &r);
+        st = queue_step(q, Q_TRANSFER, req->meta, 5, args, NULL, &r);
     }
     if (st != CC_OK) {
         step_error(&err, st);

@@ -19,6 +19,7 @@ if xm == 'consult' then release(from, kind, id) end
 redis.call('HSET', key, 'state', 'active', 'answered_by', sid)
 redis.call('HSETNX', key, 'answered_ms', ARGV[2])
 redis.call('HSETNX', key, 'room_id', room)
+hold_keys(key)
 if xm ~= '' then xfer_done(key, 'accepted', sid) end
 local offered = withdraw(key, id)
 local others = {}

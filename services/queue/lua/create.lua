@@ -28,7 +28,7 @@ local state = 'pending'
 if #offer == 0 then state = (c.voicemail == '1') and 'voicemail' or 'blocked' end
 redis.call('HSET', key, 'id', id, 'kind', kind, 'mode', mode, 'state', state,
   'channel_id', cid, 'group_id', c.group_id, 'staff_id', c.staff_id, 'caller', caller,
-  'created_ms', ARGV[2], 'deadline_ms', deadline, 'visitor', token_hash)
+  'created_ms', ARGV[2], 'deadline_ms', deadline, 'visitor', token_hash, 'ttl_s', ttl)
 redis.call('EXPIRE', key, ttl)
 if state == 'pending' then
   offer_to(key, id, offer)

@@ -15,6 +15,7 @@ if actor ~= 'visitor' and actor ~= 'admin' and actor ~= 'staff:' .. by then
 if state == 'pending' and actor ~= 'staff:' .. by then
   local why = actor == 'visitor' and 'caller_hung_up' or 'ended_by_admin'
   redis.call('HSET', key, 'state', 'cancelled', 'ended_ms', ARGV[2], 'end_reason', why)
+  release_keys(key)
   if (e[3] or '') ~= '' then xfer_done(key, 'cancelled', '') end
   fact('cancelled', id, '', why, {}, withdraw(key, id))
   return finish({'cancelled'})

@@ -14,6 +14,7 @@ for _, id in ipairs(due) do
     local vm = redis.call('HGET', 'cc:dir:channel:' .. e[3], 'voicemail')
     local st = (vm == '1') and 'voicemail' or 'missed'
     redis.call('HSET', key, 'state', st, 'ended_ms', ARGV[2], 'end_reason', 'max_wait')
+    release_keys(key)
     fact(st, id, '', 'max_wait', {}, withdraw(key, id))
   end
 end

@@ -4,12 +4,12 @@
 -- is free at once; consult: the sender keeps it until someone accepts
 -- (answer.lua). The wait is the channel's for the target mode.
 -- KEYS: outbox, request record. ARGV: cutoff, id, sender, to_staff_id,
--- to_group_id ('' for the other), 'blind'|'consult', ttl_s.
+-- to_group_id ('' for the other), 'blind'|'consult'.
 -- -> {'not_found'} | {'not_yours'} | {'not_active', state} | {'in_progress'}
 --  | {'no_group'} | {'no_staff'} | {'self'} | {'nobody'} | {'ok'}
 local done = begin()
 if done then return done end
-local id, from, tos, tog, xm, ttl = arg(2), arg(3), arg(4), arg(5), arg(6), arg(7)
+local id, from, tos, tog, xm = arg(2), arg(3), arg(4), arg(5), arg(6)
 local key = 'cc:enq:' .. id
 local e = redis.call('HMGET', key, 'state', 'answered_by', 'kind', 'channel_id', 'xfer')
 if not e[1] then return finish({'not_found'}) end
@@ -41,7 +41,6 @@ t[#t + 1] = {from_staff_id = from, to_staff_id = tos, to_group_id = tog,
   consult = (xm == 'consult'), at_ms = ARGV[2], outcome = 'pending', accepted_by = ''}
 redis.call('DEL', key .. ':offered')
 offer_to(key, id, offer)
-redis.call('EXPIRE', key .. ':offered', ttl)
 redis.call('ZADD', 'cc:enq:deadlines', deadline, id)
 redis.call('SADD', ws, id)
 redis.call('HSET', key, 'transfers', cjson.encode(t), 'xfer', xm, 'xfer_from', from,

@@ -49,10 +49,6 @@ const chatCases = [
   { name: 'chat: an unknown enquiry -> not_found', run: (w) => w.chat('E9', 'hi'), reply: ['not_found'] },
   ...[
     ['pending', (w) => w.pendingEnq('E1', { kind: 'chat' })],
-    ['pending again (a blind transfer waits)', async (w) => {
-      await w.activeEnq('E1', 's1', { kind: 'chat' });
-      await w.must(w.transfer('E1', 's1', { staff: 's2' }), ['ok']);
-    }],
     ['ended', (w) => w.endedEnq('E1', 's1', { kind: 'chat' })],
     ['closed', (w) => w.closedEnq('E1', 's1', { kind: 'chat' })],
     ['cancelled', (w) => w.cancelledEnq('E1', { kind: 'chat' })],
@@ -62,6 +58,17 @@ const chatCases = [
     run: (w) => w.chat('E1', 'hi'),
     reply: ['closed', state.split(' ')[0]],
   })),
+  {
+    name: 'chat: a chat pending again in a blind transfer keeps its room open for the visitor (no idle clock: nobody holds it)',
+    setup: async (w) => {
+      await w.activeEnq('E1', 's1', { kind: 'chat' });
+      await w.must(w.transfer('E1', 's1', { staff: 's2' }), ['ok']);
+    },
+    run: (w) => w.chat('E1', 'still there?'),
+    reply: ['ok'],
+    changes: () => ({ 'cc:enq:E1:chat': ['still there?'] }),
+    events: [fact('message', 'E1', 'pending', { staff: '', message: 'still there?' })],
+  },
   {
     name: 'chat: a message in an active chat is kept and its idle clock starts again',
     setup: (w) => w.activeEnq('E1', 's1', { kind: 'chat' }),

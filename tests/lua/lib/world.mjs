@@ -49,7 +49,7 @@ export function createdHash(id, t, { kind = 'call', channel = 'cb', state = 'pen
   const h = {
     id, kind, mode, state, channel_id: channel, group_id: c.group_id, staff_id: c.staff_id,
     caller: 'Visitor', created_ms: String(t), deadline_ms: String(t + waitMs(channel, kind, mode)),
-    visitor: `hash-of-v-${id}`,
+    visitor: `hash-of-v-${id}`, ttl_s: String(TTL_S),
   };
   if (state === 'pending') h.wait_set = mode === 'broadcast' ? `cc:group:${c.group_id}:waiting` : `cc:staff:${c.staff_id}:direct`;
   else Object.assign(h, { ended_ms: String(t), end_reason: 'no_staff_available' });
@@ -128,7 +128,7 @@ export function makeWorld(redis, sha) {
     end: (id, actor, followup = FOLLOWUP_MS, o) => w.step('end', [id, actor, followup], o),
     close: (id, sid, o) => w.step('close', [id, sid], o),
     transfer: (id, from, { staff = '', group = '', mode = 'blind' }, o) =>
-      w.step('transfer', [id, from, staff, group, mode, TTL_S], o),
+      w.step('transfer', [id, from, staff, group, mode], o),
     xcancel: (id, sid, o) => w.step('transfer_cancel', [id, sid], o),
     chat: (id, msg, o) => w.step('chat', [id, msg, TTL_S, IDLE_MS], o),
     expire: (limit = 100, o) => w.step('expire', [limit], o),

@@ -19,6 +19,21 @@ local function list(t)
   return cjson.encode(t)
 end
 
+-- An enquiry's keys expire CC_ENQUIRY_TTL_S (its field ttl_s) after it is
+-- created, but not while it is held (answered and not ended): a call longer
+-- than that never loses its state, its holder and their activity with it.
+-- When it ends they expire ttl_s from then.
+local function hold_keys(key)
+  redis.call('PERSIST', key)
+  redis.call('PERSIST', key .. ':offered')
+end
+
+local function release_keys(key)
+  local ttl = redis.call('HGET', key, 'ttl_s') or '86400'
+  redis.call('EXPIRE', key, ttl)
+  redis.call('EXPIRE', key .. ':offered', ttl)
+end
+
 -- A fact about enquiry id (stored once): who it concerns (staff), why
 -- (reason), the staff it is now offered to and the panels it leaves: the
 -- gateway derives the per-panel pushes from these two lists.

@@ -67,6 +67,7 @@ local function end_active(key, id, why, followup_ms)
   local withdrawn = {}
   redis.call('HSET', key, 'state', 'ended', 'ended_ms', ARGV[2], 'end_reason', why)
   redis.call('ZREM', 'cc:enq:idle', id)
+  release_keys(key)
   if e[3] == 'consult' then
     withdrawn = withdraw(key, id)
     xfer_done(key, 'cancelled', '')
