@@ -21,7 +21,9 @@ struct sub {
 struct cc_bus {
     natsConnection *nc;
     jsCtx *js;
-    pthread_mutex_t lock; /* guards nsubs and subs[] growth */
+    pthread_mutex_t lock; /* guards nsubs and subs[] growth, and the hook */
+    void (*on_reconnect)(void *arg);
+    void *on_reconnect_arg;
     size_t nsubs;
     struct sub subs[CC_BUS_MAX_SUBS];
 };
@@ -60,10 +62,27 @@ static void on_disconnected(natsConnection *nc, void *closure)
 
 static void on_reconnected(natsConnection *nc, void *closure)
 {
+    struct cc_bus *b = closure;
+    void (*fn)(void *);
+    void *arg;
     char url[256] = "";
-    (void)closure;
+
     natsConnection_GetConnectedUrl(nc, url, sizeof(url));
     cc_log(CC_LOG_INFO, "reconnected to NATS", "url", url, NULL);
+    pthread_mutex_lock(&b->lock);
+    fn = b->on_reconnect;
+    arg = b->on_reconnect_arg;
+    pthread_mutex_unlock(&b->lock);
+    if (fn != NULL)
+        fn(arg);
+}
+
+void cc_bus_on_reconnect(struct cc_bus *b, void (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&b->lock);
+    b->on_reconnect = fn;
+    b->on_reconnect_arg = arg;
+    pthread_mutex_unlock(&b->lock);
 }
 
 static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
@@ -157,7 +176,7 @@ cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *
     if (s == NATS_OK)
         s = natsOptions_SetDisconnectedCB(opts, on_disconnected, NULL);
     if (s == NATS_OK)
-        s = natsOptions_SetReconnectedCB(opts, on_reconnected, NULL);
+        s = natsOptions_SetReconnectedCB(opts, on_reconnected, b);
     if (s == NATS_OK)
         s = natsOptions_SetErrorHandler(opts, on_async_error, NULL);
     if (s != NATS_OK) {

@@ -81,6 +81,11 @@ cc_status cc_bus_stream_ensure(struct cc_bus *b, const char *name, const char *c
 cc_status cc_bus_js_publish_async(struct cc_bus *b, const char *subject,
                                   const ProtobufCMessage *pb, const char *msg_id);
 
+/* fn(arg) runs on a library thread each time the bus is connected again
+ * after an outage (what it missed meanwhile is for fn to re-read); it must
+ * not block. One hook per bus; NULL removes it. */
+void cc_bus_on_reconnect(struct cc_bus *b, void (*fn)(void *arg), void *arg);
+
 /* Escape hatches for what this wrapper does not cover (borrowed, owned by b). */
 natsConnection *cc_bus_nats(struct cc_bus *b);
 jsCtx *cc_bus_js(struct cc_bus *b);

@@ -8,6 +8,7 @@
 #include "cc_service.h"
 #include "health.h"
 #include "http.h"
+#include "resync.h"
 #include "ws.h"
 
 #include <stdio.h>
@@ -17,6 +18,7 @@ int main(void)
     struct cc_service svc;
     struct cc_redis *redis = NULL;
     struct gw_http *http = NULL;
+    struct gw_resync *resync = NULL;
     struct gw_ctx ctx = {0};
     char err[512];
     int rc = cc_service_init(&svc, "gateway");
@@ -43,6 +45,7 @@ int main(void)
     }
     if (gw_health_start(ctx.health, err, sizeof(err)) != CC_OK ||
         gw_ws_start(&ctx.ws, &ctx, err, sizeof(err)) != CC_OK ||
+        gw_resync_start(&resync, &ctx) != CC_OK ||
         gw_http_start(&http, &ctx, err, sizeof(err)) != CC_OK) {
         cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);
         rc = CC_EXIT_FAIL;
@@ -55,6 +58,7 @@ int main(void)
     }
     cc_service_wait(&svc);
 out:
+    gw_resync_stop(resync);     /* it pushes to the hub and uses the bus */
     gw_ws_stop(ctx.ws);         /* close the upgraded sockets before MHD stops */
     gw_http_stop(http);         /* then HTTP and its workers: handlers use the bus */
     gw_health_stop(ctx.health); /* the refresher uses the bus too */

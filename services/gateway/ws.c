@@ -630,6 +630,40 @@ out:
     free(pushes);
 }
 
+struct gw_ws_recipient *gw_ws_recipients(struct gw_ws *w, size_t *n)
+{
+    struct gw_ws_recipient *out;
+    size_t k = 0;
+
+    *n = 0;
+    pthread_mutex_lock(&w->lock);
+    out = w->nconn > 0 ? calloc((size_t)w->nconn, sizeof(*out)) : NULL;
+    for (struct conn *c = w->conns; out != NULL && c != NULL && k < (size_t)w->nconn; c = c->next) {
+        if (c->dead || c->doomed)
+            continue;
+        out[k].staff = c->staff;
+        snprintf(out[k].id, sizeof(out[k].id), "%s", c->id);
+        k++;
+    }
+    pthread_mutex_unlock(&w->lock);
+    *n = k;
+    return out;
+}
+
+void gw_ws_push_text(struct gw_ws *w, bool staff, const char *id, const char *text)
+{
+    bool queued;
+
+    pthread_mutex_lock(&w->lock);
+    queued = enqueue_locked(w, staff, id, text, strlen(text));
+    pthread_mutex_unlock(&w->lock);
+    if (queued) {
+        uint64_t one = 1;
+        ssize_t wr = write(w->evfd, &one, sizeof(one));
+        (void)wr;
+    }
+}
+
 /* ---- life cycle ------------------------------------------------------------------ */
 
 cc_status gw_ws_start(struct gw_ws **wp, struct gw_ctx *ctx, char *err, size_t errlen)

@@ -55,4 +55,16 @@ void gw_ws_upgrade(struct gw_ctx *ctx, const struct gw_request *req, struct gw_r
 /* Number of open sockets (for tests and status). */
 int gw_ws_count(struct gw_ws *w);
 
+/* A recipient with at least one socket here: a staff id, or a visitor's
+ * enquiry id. */
+struct gw_ws_recipient {
+    bool staff;
+    char id[96];
+};
+/* The recipients connected now, into a new array (*n of them; caller frees);
+ * NULL when there are none or no memory. */
+struct gw_ws_recipient *gw_ws_recipients(struct gw_ws *w, size_t *n);
+/* Queues text to every socket of the recipient and wakes the hub; any thread. */
+void gw_ws_push_text(struct gw_ws *w, bool staff, const char *id, const char *text);
+
 #endif

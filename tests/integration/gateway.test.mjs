@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { natsResponder } from './lib/nats.mjs';
 import { pb } from './lib/proto.mjs';
@@ -143,6 +144,77 @@ describe('gateway: probes and replicas', () => {
     const hammered = counts.readyz[200] + counts.status[200];
     t.diagnostic(`/healthz p99 ${p99(seen.map((r) => r.ms)).toFixed(1)} ms over ${seen.length} requests, ` +
       `beside ${hammered} /readyz + /api/v1/status from 16 looping clients`);
+  });
+
+  test('a console whose gateway lost NATS gets its panel and its visitor their enquiry again once it reconnects', async () => {
+    // a gateway of its own whose NATS connection goes through a proxy the
+    // test can cut: only this gateway loses NATS, the rest of the stack works
+    const proxyPort = await freePort();
+    const links = new Set();
+    const proxy = net.createServer((down) => {
+      const up = net.connect(stack.ports.CC_NATS_PORT, '127.0.0.1');
+      links.add(down);
+      links.add(up);
+      down.pipe(up).pipe(down);
+      const drop = () => { down.destroy(); up.destroy(); links.delete(down); links.delete(up); };
+      down.on('error', drop).on('close', drop);
+      up.on('error', drop).on('close', drop);
+    });
+    let refusing = false;
+    proxy.on('connection', (sock) => { if (refusing) sock.destroy(); });
+    await new Promise((r) => proxy.listen(proxyPort, '127.0.0.1', r));
+    const port = await freePort();
+    const gw = spawn(path.join(binDir, 'gateway'), [], {
+      env: {
+        ...stack.serviceEnv, CC_INSTANCE: 'gateway-cut', CC_HTTP_PORT: String(port), CC_HTTP_ADDR: '127.0.0.1',
+        CC_NATS_URL: `nats://127.0.0.1:${proxyPort}`, CC_WEB_ROOT: path.join(repo, 'services/gateway/web'),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    gw.stderr.on('data', (d) => (err += d));
+    const gone = new Promise((r) => gw.on('exit', (code, sig) => r({ code, sig })));
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await until(async () => (await getJson(`${base}/readyz`)).status === 200, 20000, 'the gateway behind the proxy');
+      const { channel, ids, staff } = await team(1);
+      const console1 = await connect(`ws://127.0.0.1:${port}/api/v1/ws?token=${staff[ids[0]]}`);
+      const first = await api('POST', '/enquiries', { channel_id: channel, kind: 'chat', caller: 'Before' });
+      const visitor = await connect(`ws://127.0.0.1:${port}/api/v1/ws?token=${first.body.visitor_token}&enquiry=${first.body.enquiry.id}`);
+      await until(() => find(console1, 'enquiry.offered', (m) => m.enquiry.id === first.body.enquiry.id), 5000, 'the first offer');
+
+      // cut: this gateway's NATS connection is gone
+      refusing = true;
+      for (const l of links) l.destroy();
+      await until(async () => (await getJson(`${base}/readyz`)).status === 503, 10000, 'the cut gateway not ready');
+      // meanwhile, through the rest of the platform
+      const missed = await api('POST', '/enquiries', { channel_id: channel, kind: 'chat', caller: 'During' });
+      assert.equal(missed.status, 201);
+      assert.equal((await api('POST', `/enquiries/${first.body.enquiry.id}/answer`, undefined, staff[ids[0]])).status, 200);
+      await sleep(500);
+      assert.equal(find(console1, 'enquiry.offered', (m) => m.enquiry.id === missed.body.enquiry.id), undefined,
+        'the offer made during the cut cannot have reached this console');
+      assert.equal(find(visitor, 'enquiry.answered'), undefined);
+
+      // back: the console gets its panel as it is now, the visitor their enquiry
+      refusing = false;
+      const resync = await until(() => find(console1, 'pending.resync'), 15000, 'the panel pushed after the reconnect');
+      assert.equal(resync.staff_id, ids[0]);
+      assert.deepEqual(resync.pending.map((p) => p.enquiry.id), [missed.body.enquiry.id]);
+      const again = await until(() => find(visitor, 'enquiry.resync'), 5000, 'the enquiry pushed to its visitor');
+      assert.equal(again.enquiry.id, first.body.enquiry.id);
+      assert.equal(again.enquiry.state, 'active');
+      assert.match(err, /"msg":"sockets resynced after a NATS reconnect"/);
+      console1.ws.close();
+      visitor.ws.close();
+    } finally {
+      gw.kill('SIGTERM');
+      const res = await Promise.race([gone, timeout(20000, { code: 'timeout' })]);
+      proxy.close();
+      for (const l of links) l.destroy();
+      assert.equal(res.code, 0, err);
+      assert.doesNotMatch(err, /ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|ThreadSanitizer/);
+    }
   });
 
   test('a console on one gateway gets the pushes caused by requests through another', async () => {
