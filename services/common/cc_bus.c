@@ -109,17 +109,25 @@ static void on_pub_err(jsCtx *js, jsPubAckErr *pae, void *closure)
     char next[12];
     int attempt;
     jsPubOptions po;
+    const char *why = pae->ErrText != NULL ? pae->ErrText : natsStatus_GetText(pae->Err);
+    bool full = cc_bus_js_full(pae->ErrCode, pae->ErrText);
     (void)closure;
 
     natsMsgHeader_Get(pae->Msg, "Cc-Attempt", &a);
     attempt = a != NULL ? atoi(a) : 1;
     if (attempt >= CC_BUS_ASYNC_ATTEMPTS) {
-        cc_log(CC_LOG_ERROR, "event not stored after retries", "subject", subject, "error",
-               pae->ErrText != NULL ? pae->ErrText : natsStatus_GetText(pae->Err), NULL);
+        cc_log(CC_LOG_ERROR,
+               full ? "event not stored: the event stream stayed full"
+                    : "event not stored after retries",
+               "subject", subject, "error", why, NULL);
         return;
     }
-    cc_log(CC_LOG_WARN, "event publish not acknowledged, retrying", "subject", subject, "error",
-           pae->ErrText != NULL ? pae->ErrText : natsStatus_GetText(pae->Err), NULL);
+    /* full: the stream is at its size limit and refuses new events
+     * (discard-new) until old ones age out or the limit is raised; see
+     * cc_events.h. Said apart, because a resend does not cure it. */
+    cc_log(CC_LOG_WARN,
+           full ? "event stream full, retrying" : "event publish not acknowledged, retrying",
+           "subject", subject, "error", why, NULL);
     snprintf(next, sizeof(next), "%d", attempt + 1);
     natsMsgHeader_Set(pae->Msg, "Cc-Attempt", next);
     cc_sleep_ms(attempt * 100);
@@ -432,7 +440,8 @@ out:
 }
 
 cc_status cc_bus_stream_ensure(struct cc_bus *b, const char *name, const char *const *subjects,
-                               size_t n, int64_t max_age_ms, char *err, size_t errlen)
+                               size_t n, const struct cc_bus_stream_limits *lim,
+                               int64_t *held_max_bytes, char *err, size_t errlen)
 {
     jsStreamConfig sc;
     jsStreamInfo *si = NULL;
@@ -444,19 +453,48 @@ cc_status cc_bus_stream_ensure(struct cc_bus *b, const char *name, const char *c
     sc.Subjects = (const char **)subjects;
     sc.SubjectsLen = (int)n;
     sc.Storage = js_FileStorage;
-    sc.MaxAge = max_age_ms * 1000000;       /* nanoseconds */
+    sc.MaxAge = lim->max_age_ms * 1000000; /* nanoseconds */
+    sc.MaxBytes = lim->max_bytes > 0 ? lim->max_bytes : -1;
+    sc.Discard = lim->discard_new ? js_DiscardNew : js_DiscardOld;
     sc.Duplicates = 10LL * 60 * 1000000000; /* dedupe window for Nats-Msg-Id: 10 min */
 
+    /* Create; "exists" (with another configuration) means update. An
+     * identical stream is not an error. */
     s = js_AddStream(&si, b->js, &sc, NULL, &jerr);
-    if (s != NATS_OK && jerr == JSStreamNameExistErr)
-        s = js_UpdateStream(&si, b->js, &sc, NULL, &jerr);
+    if (s != NATS_OK && jerr == JSStreamNameExistErr) {
+        jsStreamInfo_Destroy(si);
+        si = NULL;
+        jerr = 0;
+        s = js_GetStreamInfo(&si, b->js, name, NULL, &jerr);
+        /* Lowering MaxBytes below the contents makes JetStream delete the
+         * oldest messages at once, discard-new or not; they may be events
+         * calllog has not stored. Keep the stream's own limit instead. */
+        if (s == NATS_OK && sc.MaxBytes > 0 && si->State.Bytes > (uint64_t)sc.MaxBytes)
+            sc.MaxBytes = si->Config->MaxBytes;
+        jsStreamInfo_Destroy(si);
+        si = NULL;
+        if (s == NATS_OK)
+            s = js_UpdateStream(&si, b->js, &sc, NULL, &jerr);
+    }
     jsStreamInfo_Destroy(si);
     if (s != NATS_OK) {
         snprintf(err, errlen, "JetStream stream %s: %s (code %d; is nats-server started with -js?)",
                  name, natsStatus_GetText(s), (int)jerr);
         return cc_bus_status(s);
     }
+    if (held_max_bytes != NULL)
+        *held_max_bytes = sc.MaxBytes;
     return CC_OK;
+}
+
+bool cc_bus_js_full(jsErrCode code, const char *text)
+{
+    /* 10077 is JetStream's "storing failed"; its text tells a limit of the
+     * stream ("maximum bytes exceeded", "maximum messages exceeded", "maximum
+     * messages per subject exceeded") from a broken store. */
+    if (code == JSStreamStoreFailedErr)
+        return text != NULL && strstr(text, "maximum") != NULL && strstr(text, "exceeded") != NULL;
+    return code == JSStorageResourcesExceededErr;
 }
 
 natsConnection *cc_bus_nats(struct cc_bus *b)

@@ -526,7 +526,7 @@ cc_status staff_start(struct staff **sp, struct cc_bus *bus, struct cc_redis *re
     if (st == CC_OK)
         st = cc_redis_script_add(redis, outbound_lua, &s->outbound_script, err, errlen);
     if (st == CC_OK)
-        st = cc_events_ensure(bus, err, errlen);
+        st = cc_events_ensure(bus, cfg, err, errlen);
     if (st != CC_OK) {
         free(s);
         return st;
