@@ -7,6 +7,8 @@
 #                   then build with ThreadSanitizer (build/tsan/) and run the
 #                   integration tests again against it
 #   make fuzz       build libFuzzer targets with clang (build/fuzz/)
+#   make bench      the routing benchmark; make bench-calllog (BENCH=calllog):
+#                   the call-log writer's (not part of make test)
 #   make clean
 #
 # Generated protobuf code lives under build/*/gen, never in the tree.
@@ -55,7 +57,7 @@ LIBCOMMON  := $(B)/lib/libcccommon.a
 
 BINS := $(addprefix $(B)/bin/,$(SERVICES) ccctl)
 
-.PHONY: all deps run stop test unit fuzz fuzz-replay integration clean compose-check bench
+.PHONY: all deps run stop test unit fuzz fuzz-replay integration clean compose-check bench bench-calllog
 all: $(BINS)
 
 # --- version ----------------------------------------------------------------
@@ -176,10 +178,17 @@ fuzz:
 compose-check:
 	docker-compose -f docker-compose.yml config -q
 
-# Benchmarks (not part of make test; they print their figures): BENCH_ARGS
-# passes options, e.g. make bench BENCH_ARGS="--rate 300".
+# Benchmarks (not part of make test; they print their figures): BENCH picks
+# one of tools/bench/* (routing by default), BENCH_ARGS passes options, e.g.
+# make bench BENCH_ARGS="--rate 300", make bench BENCH=calllog (the same as
+# make bench-calllog).
+BENCH ?= routing
 bench: deps
-	tools/bench/routing/run $(BENCH_ARGS)
+	@test -x tools/bench/$(BENCH)/run || { echo "no benchmark tools/bench/$(BENCH)/run (there are: $(notdir $(wildcard tools/bench/*)))"; exit 2; }
+	tools/bench/$(BENCH)/run $(BENCH_ARGS)
+
+bench-calllog:
+	$(MAKE) bench BENCH=calllog
 
 clean:
 	rm -rf build

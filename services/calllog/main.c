@@ -43,8 +43,8 @@ int main(void)
         rc = CC_EXIT_FAIL;
         goto out;
     }
-    if (cc_events_ensure(svc.bus, err, sizeof(err)) != CC_OK ||
-        clog_consumer_start(&consumer, svc.bus, pg, err, sizeof(err)) != CC_OK) {
+    if (cc_events_ensure(svc.bus, &svc.cfg, err, sizeof(err)) != CC_OK ||
+        clog_consumer_start(&consumer, &svc.cfg, svc.bus, pg, err, sizeof(err)) != CC_OK) {
         cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);
         rc = CC_EXIT_FAIL;
         goto out;

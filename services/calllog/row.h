@@ -19,8 +19,9 @@ struct clog_row {
 };
 
 /* Fills row from ev; false (with a reason) when ev cannot be stored: no
- * valid UUID id, no type, or a timestamp that is not positive. The strings
- * are borrowed from ev. */
+ * valid UUID id, no type, a timestamp that is not positive or past the year
+ * 9999, or text that is not UTF-8 (PostgreSQL would refuse the row). The
+ * strings are borrowed from ev. */
 bool clog_row_from_event(struct clog_row *row, const Cc__Event *ev, const char **why);
 
 #endif

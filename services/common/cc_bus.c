@@ -115,37 +115,6 @@ static cc_status try_connect(void *arg, char *err, size_t errlen)
 }
 
 
-#define CC_BUS_ASYNC_MAX_PENDING 10000 /* events in flight before a publish waits */
-#define CC_BUS_ASYNC_ACK_WAIT_MS 5000
-#define CC_BUS_ASYNC_ATTEMPTS 10
-
-/* An asynchronous JetStream publish was not acknowledged (stream down, ack
- * timeout): send it again, a few times with a growing pause, then give up
- * loudly. The Nats-Msg-Id makes a repeat stored once. */
-static void on_pub_err(jsCtx *js, jsPubAckErr *pae, void *closure)
-{
-    const char *subject = natsMsg_GetSubject(pae->Msg), *a = NULL;
-    char next[12];
-    int attempt;
-    jsPubOptions po;
-    (void)closure;
-
-    natsMsgHeader_Get(pae->Msg, "Cc-Attempt", &a);
-    attempt = a != NULL ? atoi(a) : 1;
-    if (attempt >= CC_BUS_ASYNC_ATTEMPTS) {
-        cc_log(CC_LOG_ERROR, "event not stored after retries", "subject", subject, "error",
-               pae->ErrText != NULL ? pae->ErrText : natsStatus_GetText(pae->Err), NULL);
-        return;
-    }
-    cc_log(CC_LOG_WARN, "event publish not acknowledged, retrying", "subject", subject, "error",
-           pae->ErrText != NULL ? pae->ErrText : natsStatus_GetText(pae->Err), NULL);
-    snprintf(next, sizeof(next), "%d", attempt + 1);
-    natsMsgHeader_Set(pae->Msg, "Cc-Attempt", next);
-    cc_sleep_ms(attempt * 100);
-    jsPubOptions_Init(&po);
-    po.MaxWait = CC_BUS_ASYNC_ACK_WAIT_MS;
-    js_PublishMsgAsync(js, &pae->Msg, &po);
-}
 
 cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *err, size_t errlen)
 {
@@ -193,13 +162,7 @@ cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *
             goto out;
     }
 
-    {
-        jsOptions jo;
-        jsOptions_Init(&jo);
-        jo.PublishAsync.MaxPending = CC_BUS_ASYNC_MAX_PENDING;
-        jo.PublishAsync.ErrHandler = on_pub_err;
-        s = natsConnection_JetStream(&b->js, b->nc, &jo);
-    }
+    s = natsConnection_JetStream(&b->js, b->nc, NULL);
     if (s != NATS_OK) {
         snprintf(err, errlen, "JetStream context: %s", natsStatus_GetText(s));
         st = cc_bus_status(s);
@@ -221,13 +184,6 @@ cc_status cc_bus_drain(struct cc_bus *b, int timeout_ms)
 
     if (b == NULL || b->nc == NULL)
         return CC_OK;
-    if (b->js != NULL) { /* the events still in flight are acknowledged first */
-        jsPubOptions po;
-        jsPubOptions_Init(&po);
-        po.MaxWait = timeout_ms;
-        if (js_PublishAsyncComplete(b->js, &po) != NATS_OK)
-            cc_log(CC_LOG_WARN, "events still unacknowledged at stop", NULL);
-    }
     s = natsConnection_DrainTimeout(b->nc, timeout_ms);
     if (s != NATS_OK) {
         natsConnection_Close(b->nc);
@@ -451,7 +407,8 @@ out:
 }
 
 cc_status cc_bus_stream_ensure(struct cc_bus *b, const char *name, const char *const *subjects,
-                               size_t n, int64_t max_age_ms, char *err, size_t errlen)
+                               size_t n, const struct cc_bus_stream_limits *lim,
+                               int64_t *held_max_bytes, char *err, size_t errlen)
 {
     jsStreamConfig sc;
     jsStreamInfo *si = NULL;
@@ -463,19 +420,48 @@ cc_status cc_bus_stream_ensure(struct cc_bus *b, const char *name, const char *c
     sc.Subjects = (const char **)subjects;
     sc.SubjectsLen = (int)n;
     sc.Storage = js_FileStorage;
-    sc.MaxAge = max_age_ms * 1000000;       /* nanoseconds */
+    sc.MaxAge = lim->max_age_ms * 1000000; /* nanoseconds */
+    sc.MaxBytes = lim->max_bytes > 0 ? lim->max_bytes : -1;
+    sc.Discard = lim->discard_new ? js_DiscardNew : js_DiscardOld;
     sc.Duplicates = 10LL * 60 * 1000000000; /* dedupe window for Nats-Msg-Id: 10 min */
 
+    /* Create; "exists" (with another configuration) means update. An
+     * identical stream is not an error. */
     s = js_AddStream(&si, b->js, &sc, NULL, &jerr);
-    if (s != NATS_OK && jerr == JSStreamNameExistErr)
-        s = js_UpdateStream(&si, b->js, &sc, NULL, &jerr);
+    if (s != NATS_OK && jerr == JSStreamNameExistErr) {
+        jsStreamInfo_Destroy(si);
+        si = NULL;
+        jerr = 0;
+        s = js_GetStreamInfo(&si, b->js, name, NULL, &jerr);
+        /* Lowering MaxBytes below the contents makes JetStream delete the
+         * oldest messages at once, discard-new or not; they may be events
+         * calllog has not stored. Keep the stream's own limit instead. */
+        if (s == NATS_OK && sc.MaxBytes > 0 && si->State.Bytes > (uint64_t)sc.MaxBytes)
+            sc.MaxBytes = si->Config->MaxBytes;
+        jsStreamInfo_Destroy(si);
+        si = NULL;
+        if (s == NATS_OK)
+            s = js_UpdateStream(&si, b->js, &sc, NULL, &jerr);
+    }
     jsStreamInfo_Destroy(si);
     if (s != NATS_OK) {
         snprintf(err, errlen, "JetStream stream %s: %s (code %d; is nats-server started with -js?)",
                  name, natsStatus_GetText(s), (int)jerr);
         return cc_bus_status(s);
     }
+    if (held_max_bytes != NULL)
+        *held_max_bytes = sc.MaxBytes;
     return CC_OK;
+}
+
+bool cc_bus_js_full(jsErrCode code, const char *text)
+{
+    /* 10077 is JetStream's "storing failed"; its text tells a limit of the
+     * stream ("maximum bytes exceeded", "maximum messages exceeded", "maximum
+     * messages per subject exceeded") from a broken store. */
+    if (code == JSStreamStoreFailedErr)
+        return text != NULL && strstr(text, "maximum") != NULL && strstr(text, "exceeded") != NULL;
+    return code == JSStorageResourcesExceededErr;
 }
 
 natsConnection *cc_bus_nats(struct cc_bus *b)
@@ -488,28 +474,3 @@ jsCtx *cc_bus_js(struct cc_bus *b)
     return b->js;
 }
 
-cc_status cc_bus_js_publish_async(struct cc_bus *b, const char *subject,
-                                  const ProtobufCMessage *pb, const char *msg_id)
-{
-    jsPubOptions po;
-    natsMsg *msg = NULL;
-    uint8_t *buf;
-    size_t len;
-    natsStatus s;
-    cc_status st = pack(pb, &buf, &len);
-
-    if (st != CC_OK)
-        return st;
-    s = natsMsg_Create(&msg, subject, NULL, (const char *)buf, (int)len);
-    free(buf);
-    if (s == NATS_OK)
-        s = natsMsgHeader_Set(msg, "Cc-Attempt", "1");
-    if (s == NATS_OK) {
-        jsPubOptions_Init(&po);
-        po.MsgId = msg_id;
-        po.MaxWait = CC_BUS_ASYNC_ACK_WAIT_MS;
-        s = js_PublishMsgAsync(b->js, &msg, &po); /* takes msg on success */
-    }
-    natsMsg_Destroy(msg);
-    return cc_bus_status(s);
-}

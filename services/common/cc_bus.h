@@ -12,6 +12,7 @@
  */
 #ifndef CC_BUS_H
 #define CC_BUS_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <nats/nats.h>
@@ -70,16 +71,38 @@ cc_status cc_bus_request(struct cc_bus *b, const char *subject, const ProtobufCM
 cc_status cc_bus_gather(struct cc_bus *b, const char *const *subjects, size_t n,
                         const ProtobufCMessage *req, int timeout_ms, cc_bus_fn fn, void *arg);
 
-/* Creates the stream, or updates its subjects when it exists. */
+/* The limits of a stream (file storage, one replica). */
+struct cc_bus_stream_limits {
+    int64_t max_age_ms; /* a message older than this is deleted; 0: no age limit */
+    int64_t max_bytes;  /* the stream holds at most this many bytes; -1: no size limit */
+    bool discard_new;   /* at max_bytes, refuse new messages (error 10077, see
+                         * cc_bus_js_full) instead of deleting the oldest */
+};
+
+/*
+ * Creates the stream, or updates an existing one to these subjects and
+ * limits. One exception, so that applying a limit never deletes messages: a
+ * max_bytes below what the stream holds now is not applied (JetStream would
+ * delete the oldest messages to fit, whatever the discard policy), the
+ * stream keeps its larger limit (or none). *held_max_bytes (may be NULL)
+ * gets the limit in force afterwards, so the caller can tell and say so.
+ */
 cc_status cc_bus_stream_ensure(struct cc_bus *b, const char *name, const char *const *subjects,
-                               size_t n, int64_t max_age_ms, char *err, size_t errlen);
-/* Publishes into JetStream without waiting for the stream's ack; msg_id is
- * the deduplication id (Nats-Msg-Id), so a repeat is stored once. The ack
- * comes back on a library thread; a publish that is not acknowledged is sent
- * again (up to 10 times, logged), and cc_bus_drain() waits for every ack
- * before closing. Order is kept. */
-cc_status cc_bus_js_publish_async(struct cc_bus *b, const char *subject,
-                                  const ProtobufCMessage *pb, const char *msg_id);
+                               size_t n, const struct cc_bus_stream_limits *lim,
+                               int64_t *held_max_bytes, char *err, size_t errlen);
+
+/*
+ * Whether a refused JetStream publish means "no room": the stream is at its
+ * MaxBytes or MaxMsgs under the discard-new policy (error code 10077 with
+ * "maximum bytes exceeded", "maximum messages exceeded" or "maximum messages
+ * per subject exceeded"), or the server's JetStream storage is exhausted
+ * (10047). Such a publish keeps failing until room is made (messages age out
+ * or are deleted, or the limit is raised), unlike a missed ack or a missing
+ * stream, which a resend soon cures. code and text are those of the ack (jsPubAckErr's
+ * ErrCode and ErrText, or the error of a synchronous publish); text may be
+ * NULL.
+ */
+bool cc_bus_js_full(jsErrCode code, const char *text);
 
 /* fn(arg) runs on a library thread each time the bus is connected again
  * after an outage (what it missed meanwhile is for fn to re-read); it must

@@ -29,8 +29,8 @@ bool cc_config_parse_int(const char *s, long min, long max, long *out)
     return true;
 }
 
-static cc_status get_int(const char *name, long def, long min, long max, int *out, char *err,
-                         size_t errlen)
+static cc_status get_long(const char *name, long def, long min, long max, long *out, char *err,
+                          size_t errlen)
 {
     const char *s = getenv(name);
     long v = def;
@@ -40,8 +40,20 @@ static cc_status get_int(const char *name, long def, long min, long max, int *ou
                  s, min, max);
         return CC_ERR_CONFIG;
     }
-    *out = (int)v;
+    *out = v;
     return CC_OK;
+}
+
+/* min and max are within int's range, so the value is too. */
+static cc_status get_int(const char *name, long def, long min, long max, int *out, char *err,
+                         size_t errlen)
+{
+    long v;
+    cc_status st = get_long(name, def, min, max, &v, err, errlen);
+
+    if (st == CC_OK)
+        *out = (int)v;
+    return st;
 }
 
 static cc_status get_str(const char *name, const char *def, char *out, size_t cap, char *err,
@@ -144,6 +156,14 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
     TRY(get_int("CC_CHAT_IDLE_S", 1800, 5, 7 * 86400, &cfg->chat_idle_s, err, errlen));
     TRY(get_int("CC_OUTBOX_MAX", 100000, 0, 10000000, &cfg->outbox_max, err, errlen));
     TRY(get_int("CC_IDEMPOTENCY_TTL_S", 86400, 60, 7 * 86400, &cfg->idempotency_ttl_s, err,
+                errlen));
+    {
+        long v;
+        TRY(get_long("CC_EVENTS_MAX_BYTES", 1L << 30, CC_EVENTS_MAX_BYTES_MIN,
+                     CC_EVENTS_MAX_BYTES_MAX, &v, err, errlen));
+        cfg->events_max_bytes = v;
+    }
+    TRY(get_int("CC_CALLLOG_BATCH", 256, 1, CC_CALLLOG_BATCH_MAX, &cfg->calllog_batch, err,
                 errlen));
     if (cfg->media_port_max < cfg->media_port_min) {
         snprintf(err, errlen, "CC_MEDIA_PORT_MAX (%d) is below CC_MEDIA_PORT_MIN (%d)",

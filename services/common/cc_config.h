@@ -10,6 +10,7 @@
 #define CC_CONFIG_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "cc_log.h"
 #include "cc_status.h"
 
@@ -38,7 +39,13 @@ struct cc_config {
     int chat_idle_s;             /* CC_CHAT_IDLE_S: an active chat silent this long ends "idle" */
     int outbox_max;              /* CC_OUTBOX_MAX: events waiting for the relay before 503 */
     int idempotency_ttl_s;       /* CC_IDEMPOTENCY_TTL_S: a request's result is kept this long */
+    int64_t events_max_bytes;    /* CC_EVENTS_MAX_BYTES: size limit of the CC_EVENTS stream */
+    int calllog_batch;           /* CC_CALLLOG_BATCH: events per INSERT in calllog */
 };
+
+#define CC_EVENTS_MAX_BYTES_MIN (1LL << 20) /* 1 MiB */
+#define CC_EVENTS_MAX_BYTES_MAX (1LL << 50) /* 1 PiB */
+#define CC_CALLLOG_BATCH_MAX 1000
 
 /* Reads the environment into cfg for the named service. On an invalid value
  * returns CC_ERR_CONFIG and writes a one-line reason naming the variable. */

@@ -5,6 +5,16 @@
  * and the calllog consumer call cc_events_ensure at start (idempotent), so
  * the start order of services does not matter. Events are published with
  * their id as Nats-Msg-Id: a publish retried after a timeout is stored once.
+ *
+ * Limits: events older than CC_EVENTS_MAX_AGE_MS are deleted, and the stream
+ * holds at most CC_EVENTS_MAX_BYTES (cfg->events_max_bytes). At that size it
+ * refuses new events (discard-new: a publish gets error 10077 "maximum bytes
+ * exceeded", cc_bus_js_full) rather than deleting the oldest, which calllog
+ * may not have stored yet: publishers keep a refused event (the outbox relay
+ * leaves it in the service's Redis outbox) and send it again later. The
+ * retention is by limits, so the stream's bytes are the last 30 days of
+ * events, stored in PostgreSQL or not: size CC_EVENTS_MAX_BYTES for that
+ * (services/common/README.md).
  */
 #ifndef CC_EVENTS_H
 #define CC_EVENTS_H
@@ -15,17 +25,12 @@
 #define CC_EVENTS_SUBJECTS "cc.evt.>"
 #define CC_EVENTS_MAX_AGE_MS (30LL * 24 * 3600 * 1000) /* 30 days of replay */
 
-cc_status cc_events_ensure(struct cc_bus *bus, char *err, size_t errlen);
+/* Creates the stream or brings an existing one to these subjects and limits
+ * (a size limit below what it holds is not applied, and logged: see
+ * cc_bus_stream_ensure). cfg is read during the call only. */
+cc_status cc_events_ensure(struct cc_bus *bus, const struct cc_config *cfg, char *err,
+                           size_t errlen);
 
-/*
- * Fills ev's id (if empty), ts_ms (if 0), source and instance, then publishes
- * it on cc.evt.<type> into the stream without waiting for the stream's ack
- * (cc_bus_js_publish_async: retried when not acknowledged, flushed by
- * cc_bus_drain at stop); events keep their order. ev->type must be
- * "<entity>.<event>". The strings written into ev point into id_buf
- * and the service's config: keep both alive while ev is used.
- */
-cc_status cc_events_publish(struct cc_bus *bus, const struct cc_config *cfg, Cc__Event *ev,
-                            char id_buf[37]);
+/* Events are published only by the outbox relay (cc_outbox.h). */
 
 #endif

@@ -65,18 +65,21 @@ static void on_nack(jsCtx *js, jsPubAckErr *pae, void *closure)
 {
     struct cc_outbox *o = closure;
     const char *id = NULL;
+    bool full;
     (void)js;
 
     natsMsgHeader_Get(pae->Msg, "Nats-Msg-Id", &id);
-    /* DiscardNew at MaxBytes/MaxMsgs: "maximum bytes exceeded" (JSStreamStoreFailed) */
-    if (pae->ErrCode == 10077 ||
-        (pae->ErrText != NULL && strstr(pae->ErrText, "maximum") != NULL))
+    full = cc_bus_js_full(pae->ErrCode, pae->ErrText);
+    if (full)
         atomic_store(&o->stream_full, true);
     pthread_mutex_lock(&o->lock);
     if (id != NULL && o->n_nacked < CC_OUTBOX_BATCH)
         snprintf(o->nacked[o->n_nacked++], sizeof(o->nacked[0]), "%s", id);
     pthread_mutex_unlock(&o->lock);
-    cc_log(CC_LOG_WARN, "event not acknowledged by JetStream, kept in the outbox", "subject",
+    cc_log(CC_LOG_WARN,
+           full ? "event stream full, event kept in the outbox"
+                : "event not acknowledged by JetStream, kept in the outbox",
+           "subject",
            natsMsg_GetSubject(pae->Msg), "error",
            pae->ErrText != NULL ? pae->ErrText : natsStatus_GetText(pae->Err), NULL);
 }

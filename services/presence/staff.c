@@ -531,7 +531,7 @@ cc_status staff_start(struct staff **sp, struct cc_bus *bus, struct cc_redis *re
     if (st == CC_OK)
         st = cc_redis_script_add(redis, presence_lua_activity, &s->outbound_script, err, errlen);
     if (st == CC_OK)
-        st = cc_events_ensure(bus, err, errlen);
+        st = cc_events_ensure(bus, cfg, err, errlen);
     if (st == CC_OK) {
         struct scratch *sc = calloc(1, sizeof(*sc));
         if (sc == NULL) {

@@ -184,7 +184,7 @@ static void *run(void *arg)
                 natsSubscription *sub = NULL;
                 char err[256];
                 jsErrCode e2 = 0;
-                if (cc_events_ensure(p->q->bus, err, sizeof(err)) == CC_OK &&
+                if (cc_events_ensure(p->q->bus, p->q->cfg, err, sizeof(err)) == CC_OK &&
                     subscribe(p, &sub, &e2) == NATS_OK) {
                     natsSubscription_Destroy(p->sub);
                     p->sub = sub;

@@ -38,7 +38,7 @@ cc_status queue_start(struct queue **qp, struct cc_bus *bus, struct cc_redis *re
     for (int i = 0; st == CC_OK && i < Q_SCRIPT_COUNT; i++)
         st = cc_redis_script_add(redis, lua[i], &q->script[i], err, errlen);
     if (st == CC_OK)
-        st = cc_events_ensure(bus, err, errlen);
+        st = cc_events_ensure(bus, cfg, err, errlen);
     if (st == CC_OK)
         st = queue_events_builder(&a->builder, q);
     if (st == CC_OK)

@@ -12,7 +12,8 @@ static const char *const vars[] = {
     "CC_INSTANCE",           "CC_NATS_URL",           "CC_REDIS_URL",       "CC_PG_URL",
     "CC_HTTP_ADDR",          "CC_HTTP_PORT",          "CC_WEB_ROOT",        "CC_LOG_LEVEL",
     "CC_CONNECT_TIMEOUT_MS", "CC_REQUEST_TIMEOUT_MS", "CC_PING_TIMEOUT_MS", "CC_MEDIA_ADDR",
-    "CC_MEDIA_PORT_MIN",     "CC_MEDIA_PORT_MAX",     "CC_REDIS_POOL",
+    "CC_MEDIA_PORT_MIN",     "CC_MEDIA_PORT_MAX",     "CC_REDIS_POOL",      "CC_EVENTS_MAX_BYTES",
+    "CC_CALLLOG_BATCH",
 };
 
 static int clear_env(void **state)
@@ -41,6 +42,8 @@ static void test_defaults(void **state)
     assert_int_equal(c.ping_timeout_ms, 300);
     assert_int_equal(c.media_port_min, 20000);
     assert_int_equal(c.media_port_max, 20999);
+    assert_true(c.events_max_bytes == 1073741824LL); /* 1 GiB */
+    assert_int_equal(c.calllog_batch, 256);
     assert_true(strncmp(c.instance, "queue-", 6) == 0);
 }
 
@@ -55,7 +58,11 @@ static void test_overrides(void **state)
     setenv("CC_INSTANCE", "queue-7", 1);
     setenv("CC_NATS_URL", "nats://[::1]:4333", 1);
     setenv("CC_REDIS_POOL", "64", 1);
+    setenv("CC_EVENTS_MAX_BYTES", "10995116277760", 1); /* 10 TiB: past int's range */
+    setenv("CC_CALLLOG_BATCH", "1", 1);
     assert_int_equal(cc_config_load(&c, "queue", err, sizeof(err)), CC_OK);
+    assert_true(c.events_max_bytes == 10995116277760LL);
+    assert_int_equal(c.calllog_batch, 1);
     assert_int_equal(c.redis_pool, 64);
     assert_int_equal(c.http_port, 9090);
     assert_string_equal(c.http_addr, "::1");
@@ -85,6 +92,15 @@ static const struct bad bads[] = {
     {"CC_PG_URL", "mysql://h/db", "CC_PG_URL"},
     {"CC_CONNECT_TIMEOUT_MS", "1e3", "CC_CONNECT_TIMEOUT_MS"},
     {"CC_MEDIA_PORT_MIN", "80", "CC_MEDIA_PORT_MIN"},
+    {"CC_EVENTS_MAX_BYTES", "1048575",
+     "CC_EVENTS_MAX_BYTES=\"1048575\" is invalid: expected an integer from 1048576 to "
+     "1125899906842624"},
+    {"CC_EVENTS_MAX_BYTES", "1GiB", "CC_EVENTS_MAX_BYTES"},
+    {"CC_EVENTS_MAX_BYTES", "-1", "CC_EVENTS_MAX_BYTES"},
+    {"CC_EVENTS_MAX_BYTES", "99999999999999999999", "CC_EVENTS_MAX_BYTES"},
+    {"CC_CALLLOG_BATCH", "0",
+     "CC_CALLLOG_BATCH=\"0\" is invalid: expected an integer from 1 to 1000"},
+    {"CC_CALLLOG_BATCH", "1001", "CC_CALLLOG_BATCH"},
 };
 
 static void test_bad_values(void **state)
