@@ -43,6 +43,7 @@ if (opt.staff % opt.groups !== 0) {
   process.exit(2);
 }
 const perGroup = opt.staff / opt.groups;
+const LIFE_STAFF = 200;
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const log = (...a) => console.log(`[${(performance.now() / 1000).toFixed(1)}s]`, ...a);
 
@@ -174,6 +175,13 @@ async function main() {
       dir.groups.push({ id: `b${g}`, name: `bench ${g}`, member_ids: members });
       dir.channels.push({ id: `b${g}`, name: `bench ${g}`, type: 'widget', group_id: `b${g}`, max_wait_broadcast_s: 600 });
     }
+    // the lifecycle phase has staff and direct channels of its own, so that
+    // the enquiries the routing phase left waiting are not in its panels
+    for (let i = 0; i < LIFE_STAFF; i++) {
+      const id = `l${i}`;
+      dir.staff.push({ id, name: id, email: `${id}@bench.example`, role: 'staff', password: `pw-life-${id}` });
+      dir.channels.push({ id, name: `life ${i}`, type: 'link', staff_id: id });
+    }
     const file = path.join(stack.runDir, 'bench-directory.json');
     writeFileSync(file, JSON.stringify(dir));
     let t = performance.now();
@@ -195,7 +203,7 @@ async function main() {
     // so an offer that reaches a socket before the POST's reply still counts
     const sentAt = new Map();
     const consoles = [];
-    await pool(dir.staff, 50, async (s) => {
+    await pool(dir.staff.filter((s) => !s.id.startsWith('l')), 50, async (s) => {
       const box = await connect(`${wsUrl}?token=${tokens[s.id]}`);
       box.ws.removeAllListeners('message'); // keep no messages: measure instead
       box.ws.on('message', (d) => {
@@ -271,13 +279,12 @@ async function main() {
     let lifeErrors = 0;
     const l0 = performance.now();
     await paced(lifeRate, opt.seconds, async (k) => {
-      const g = k % opt.groups;
-      const sid = `b${g}-s${Math.floor(k / opt.groups) % perGroup}`;
+      const sid = `l${k % LIFE_STAFF}`;
       const auth = { authorization: `Bearer ${tokens[sid]}` };
       const post = (p, body, headers = {}) => fetch(`${stack.url}/api/v1${p}`, {
         method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body),
       }).then(async (r) => ({ status: r.status, body: await r.json().catch(() => null) }));
-      const c = await post('/enquiries', { channel_id: `b${g}`, kind: 'call', caller: `life ${k}` });
+      const c = await post('/enquiries', { channel_id: sid, kind: 'call', caller: `life ${k}` });
       if (c.status !== 201) return void lifeErrors++;
       const id = c.body.enquiry.id;
       for (const step of ['answer', 'end', 'close']) {
@@ -299,7 +306,7 @@ async function main() {
     for (const box of consoles) box.ws.close();
     report({ sent, errors, routeSecs, floorSecs, createMs });
     console.log('');
-    console.log(`lifecycles (create, offer to ${perGroup}, answer, end, close): ${lifeDone} done, ${lifeErrors} failed, ` +
+    console.log(`lifecycles (create, offer, answer, end, close; ${LIFE_STAFF} staff of their own on direct channels): ${lifeDone} done, ${lifeErrors} failed, ` +
       `${(lifeDone / lifeSecs).toFixed(1)}/s`);
     console.log(`  CPU-seconds per 1,000 enquiries: services ${cpu.services.toFixed(2)}, nats-server + redis-server ` +
       `${cpu.servers.toFixed(2)}, PostgreSQL (call log) ${cpu.postgres.toFixed(2)}; total ${(cpu.services + cpu.servers + cpu.postgres).toFixed(2)}`);
