@@ -14,6 +14,7 @@
 #define FETCH_WAIT_MS 1000
 #define RETRY_DELAY_MS 1000
 #define PROBE_EVERY_MS 5000
+#define TRIM_EVERY_MS 2000
 
 /* A fetched message that parsed: the message, its event and its row. */
 struct pending {
@@ -38,6 +39,7 @@ struct clog_consumer {
     bool joined; /* caller's thread only: stop ran */
     atomic_bool stop;
     atomic_bool db_ok;
+    uint64_t trimmed; /* the stream is purged up to here (consumer thread only) */
 };
 
 bool clog_consumer_db_ok(const struct clog_consumer *c)
@@ -198,15 +200,54 @@ static void recover(struct clog_consumer *c)
     cc_log(CC_LOG_INFO, "event stream and consumer created again", NULL);
 }
 
+/* The stream is a buffer, not the history (PostgreSQL is): what every
+ * consumer of it has acknowledged is purged, so the stream's size is what
+ * someone still has to read, and "full" (CC_EVENTS_MAX_BYTES, discard-new:
+ * publishers keep their events and requests answer 503) means a consumer is
+ * that far behind, never that old history piled up. A consumer that stops
+ * acknowledging (an abandoned durable) holds the purge back, visibly. */
+static void trim(struct clog_consumer *c)
+{
+    jsConsumerInfoList *list = NULL;
+    jsErrCode jerr = 0;
+    uint64_t floor = UINT64_MAX;
+
+    if (js_Consumers(&list, cc_bus_js(c->bus), CC_EVENTS_STREAM, NULL, &jerr) != NATS_OK)
+        return;
+    for (int i = 0; i < list->Count; i++) {
+        const jsConsumerInfo *ci = list->List[i];
+        /* nothing waiting for an ack: it is done with everything up to what
+         * it was last delivered (a filtered consumer skips the rest, and its
+         * ack floor stays at the last message it took) */
+        uint64_t done = ci->NumAckPending == 0 ? ci->Delivered.Stream : ci->AckFloor.Stream;
+        if (done < floor)
+            floor = done;
+    }
+    jsConsumerInfoList_Destroy(list);
+    if (floor != UINT64_MAX && floor > c->trimmed) {
+        jsOptions o;
+        jsOptions_Init(&o);
+        o.Stream.Purge.Sequence = floor + 1; /* up to and including floor */
+        if (js_PurgeStream(cc_bus_js(c->bus), CC_EVENTS_STREAM, &o, &jerr) == NATS_OK)
+            c->trimmed = floor;
+    }
+}
+
 static void *run(void *arg)
 {
     struct clog_consumer *c = arg;
-    int64_t next_probe = cc_mono_ms() + PROBE_EVERY_MS;
+    int64_t next_probe = cc_mono_ms() + PROBE_EVERY_MS, next_trim = cc_mono_ms() + TRIM_EVERY_MS;
 
     while (!atomic_load(&c->stop)) {
         natsMsgList list = {0};
         jsErrCode jerr = 0;
-        natsStatus s = natsSubscription_Fetch(&list, c->sub, c->fetch, FETCH_WAIT_MS, &jerr);
+        natsStatus s;
+
+        if (cc_mono_ms() >= next_trim) { /* busy or idle */
+            trim(c);
+            next_trim = cc_mono_ms() + TRIM_EVERY_MS;
+        }
+        s = natsSubscription_Fetch(&list, c->sub, c->fetch, FETCH_WAIT_MS, &jerr);
 
         if (s == NATS_TIMEOUT) {
             /* idle: probe the database now and then so readiness stays honest */

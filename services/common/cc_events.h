@@ -12,9 +12,9 @@
  * exceeded", cc_bus_js_full) rather than deleting the oldest, which calllog
  * may not have stored yet: publishers keep a refused event (the outbox relay
  * leaves it in the service's Redis outbox) and send it again later. The
- * retention is by limits, so the stream's bytes are the last 30 days of
- * events, stored in PostgreSQL or not: size CC_EVENTS_MAX_BYTES for that
- * (services/common/README.md).
+ * stream is a buffer, not the history: calllog purges what every consumer
+ * has read (services/calllog/consumer.c), so full means a consumer is
+ * behind.
  */
 #ifndef CC_EVENTS_H
 #define CC_EVENTS_H

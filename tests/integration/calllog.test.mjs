@@ -77,6 +77,24 @@ describe('calllog', () => {
     assert.equal(await sql(`select count(*) from events where id='${id}'`), '1');
   });
 
+  test('the stream keeps only what a consumer has still to read: stored events are purged', async () => {
+    const ids = [uuid7(), uuid7(), uuid7()];
+    for (const id of ids) await publish({ id, tsMs: Date.now(), type: 'enquiry.created', enquiryId: uuid7() }, id);
+    await until(async () => (await sql(`select count(*) from events where id in ('${ids.join("','")}')`)) === '3',
+      10000, 'the three rows');
+    const last = (await streamInfo()).state.last_seq;
+    // every consumer (calllog, and queue's filtered one for presence) has
+    // acknowledged or skipped them: they leave the stream
+    let consumers = '';
+    const after = await until(async () => {
+      const st = (await streamInfo()).state;
+      const list = JSON.parse((await natsRequest(stack.ports.CC_NATS_PORT, '$JS.API.CONSUMER.LIST.CC_EVENTS', '{}')).toString());
+      consumers = JSON.stringify(list.consumers.map((c) => [c.name, c.ack_floor, c.delivered, c.num_pending]));
+      return st.first_seq > last ? st : null;
+    }, 15000, 'the stored events purged from the stream').catch((e) => assert.fail(`${e.message}; consumers ${consumers}; last ${last}`));
+    assert.equal(after.messages, 0);
+  });
+
   test('malformed events are logged and dropped; calllog keeps working', async () => {
     await natsPublish(stack.ports.CC_NATS_PORT, 'cc.evt.enquiry.created', Buffer.from([0xff, 0xff, 0x01]));
     await publish({ id: 'not-a-uuid', tsMs: Date.now(), type: 'enquiry.created' });
