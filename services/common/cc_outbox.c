@@ -29,7 +29,6 @@ struct cc_outbox {
     bool started;
     atomic_bool stop;
     atomic_bool stream_full; /* JetStream refused a fact: its stream is at its limits */
-    atomic_llong relayed, failed;
     /* event ids JetStream did not acknowledge in the batch in hand; written
      * by the library's ack thread, read by the relay thread after the batch */
     pthread_mutex_t lock;
@@ -51,12 +50,6 @@ const char *cc_outbox_get(const struct cc_outbox_entry *e, const char *name, siz
             return e->value[i];
         }
     return NULL;
-}
-
-void cc_outbox_counts(struct cc_outbox *o, long long *relayed, long long *failed)
-{
-    *relayed = atomic_load(&o->relayed);
-    *failed = atomic_load(&o->failed);
 }
 
 /* The library's thread: a fact was not stored (stream full, no ack in time).
@@ -226,7 +219,6 @@ static bool relay(struct cc_outbox *o, const redisReply *list)
         po.MaxWait = ACK_WAIT_MS + 1000;
         if (js_PublishAsyncComplete(o->js, &po) != NATS_OK) {
             /* acks still outstanding: nothing of this batch is known stored */
-            atomic_fetch_add(&o->failed, (long long)n_facts);
             n_facts = 0;
             all = false;
         }
@@ -234,7 +226,6 @@ static bool relay(struct cc_outbox *o, const redisReply *list)
         for (size_t i = 0; i < n_facts; i++) {
             if (nacked(o, fact_ids[i])) {
                 all = false;
-                atomic_fetch_add(&o->failed, 1);
             } else {
                 done[n_done++] = facts[i];
             }
@@ -242,7 +233,6 @@ static bool relay(struct cc_outbox *o, const redisReply *list)
         pthread_mutex_unlock(&o->lock);
     }
     ack(o, done, n_done);
-    atomic_fetch_add(&o->relayed, (long long)n_done);
     if (atomic_exchange(&o->stream_full, false)) {
         /* every replica's request steps refuse (503) while this lasts
          * (services/common/lua/00_frame.lua): a full stream is never a

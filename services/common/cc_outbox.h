@@ -76,7 +76,4 @@ cc_status cc_outbox_start(struct cc_outbox **op, const struct cc_config *cfg, st
 void cc_outbox_stop(struct cc_outbox *o);
 void cc_outbox_free(struct cc_outbox *o);
 
-/* Entries relayed and entries waiting (as last seen), for status and tests. */
-void cc_outbox_counts(struct cc_outbox *o, long long *relayed, long long *failed);
-
 #endif
