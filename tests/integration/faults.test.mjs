@@ -11,8 +11,7 @@
 // error was carried out unless its retry returned that result.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, sleep, startStack, until } from './lib/stack.mjs';
 import { makeTeam } from './lib/team.mjs';
@@ -57,28 +56,6 @@ describe('faults under load', () => {
     (await run('psql', ['-h', '127.0.0.1', '-p', String(stack.ports.CC_PG_PORT), '-U', 'cc', '-d', 'cc', '-qtAX', '-c', q])).stdout.trim();
   const redisCli = (...a) => run('redis-cli', ['-p', String(stack.ports.CC_REDIS_PORT), ...a]);
 
-  async function restartNats() {
-    const pidFile = path.join(stack.runDir, 'pids', 'nats.pid');
-    const old = Number(readFileSync(pidFile, 'utf8').trim());
-    kill(old, 'SIGKILL');
-    await until(async () => {
-      try {
-        process.kill(old, 0);
-        return /\) Z /.test(readFileSync(`/proc/${old}/stat`, 'utf8'));
-      } catch {
-        return true;
-      }
-    }, 20000, 'nats-server to die');
-    const log = openSync(path.join(stack.runDir, 'log', 'nats.log'), 'a');
-    const child = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(stack.ports.CC_NATS_PORT),
-      '-m', String(stack.ports.CC_NATS_MONITOR_PORT), '-sd', path.join(stack.runDir, 'nats')],
-    { detached: true, stdio: ['ignore', log, log] });
-    closeSync(log);
-    child.unref();
-    writeFileSync(pidFile, `${child.pid}\n`);
-    await until(async () => (await fetch(`http://127.0.0.1:${stack.ports.CC_NATS_MONITOR_PORT}/healthz?js-enabled-only=true`).catch(() => null))?.ok,
-      30000, 'the restarted nats-server');
-  }
   // Never signal pid 0 (that is our own process group): a pid file being
   // rewritten by a supervisor reads empty.
   const kill = (pid, sig) => {
@@ -146,45 +123,48 @@ describe('faults under load', () => {
       }
     });
 
-    // visitors: a steady rate of creates, each retried with its own key
-    const creates = [];
-    const fired = new Set();
-    const started = Date.now();
-    for (let i = 0; i < RATE * SECONDS; i++) {
-      const at = started + (i * 1000) / RATE;
-      if (at > Date.now()) await sleep(at - Date.now());
-      const key = `v-${i}-${Math.random().toString(36).slice(2)}`;
-      creates.push(retried('create', 'POST', '/enquiries', { channel_id: channel, kind: 'call', caller: `load ${i}` }, null, key)
-        .then((r) => {
-          if (r.status !== 201) return gaveUp.push({ key, status: r.status });
-          created.set(key, r.body.enquiry.id);
-          visitorOf.set(r.body.enquiry.id, r.body.visitor_token);
-          return null;
-        }));
-      // the faults, on a timeline through the load
-      const t = (Date.now() - started) / 1000;
-      const once = (name, at2, fn) => {
-        if (t >= at2 && !fired.has(name)) {
-          fired.add(name);
-          fn();
-        }
-      };
-      once('q1', 2, () => signal('queue-1', 'SIGKILL'));
-      once('rstop', 4, () => kill(redisPid(), 'SIGSTOP'));
-      once('rcont', 7, () => kill(redisPid(), 'SIGCONT'));
-      once('p1', 8, () => signal('presence-1', 'SIGKILL'));
-      once('g1', 9, () => signal('gateway-1', 'SIGKILL'));
-      once('q2', 11, () => signal('queue-2', 'SIGKILL'));
-      once('nstop', 13, () => kill(natsPid(), 'SIGSTOP'));
-      once('ncont', 16, () => kill(natsPid(), 'SIGCONT'));
-      once('rkill', 17, () => { faults.push(stack.restartRedis({ signal: 'SIGKILL' }).then(() => redisCli('PING')).then((r) => { sawLoading = /LOADING/.test(r.stdout); })); });
-      once('nkill', 21, () => { faults.push(restartNats()); });
+    try {
+      // visitors: a steady rate of creates, each retried with its own key
+      const creates = [];
+      const fired = new Set();
+      const started = Date.now();
+      for (let i = 0; i < RATE * SECONDS; i++) {
+        const at = started + (i * 1000) / RATE;
+        if (at > Date.now()) await sleep(at - Date.now());
+        const key = `v-${i}-${Math.random().toString(36).slice(2)}`;
+        creates.push(retried('create', 'POST', '/enquiries', { channel_id: channel, kind: 'call', caller: `load ${i}` }, null, key)
+          .then((r) => {
+            if (r.status !== 201) return gaveUp.push({ key, status: r.status });
+            created.set(key, r.body.enquiry.id);
+            visitorOf.set(r.body.enquiry.id, r.body.visitor_token);
+            return null;
+          }));
+        // the faults, on a timeline through the load
+        const t = (Date.now() - started) / 1000;
+        const once = (name, at2, fn) => {
+          if (t >= at2 && !fired.has(name)) {
+            fired.add(name);
+            fn();
+          }
+        };
+        once('q1', 2, () => signal('queue-1', 'SIGKILL'));
+        once('rstop', 4, () => kill(redisPid(), 'SIGSTOP'));
+        once('rcont', 7, () => kill(redisPid(), 'SIGCONT'));
+        once('p1', 8, () => signal('presence-1', 'SIGKILL'));
+        once('g1', 9, () => signal('gateway-1', 'SIGKILL'));
+        once('q2', 11, () => signal('queue-2', 'SIGKILL'));
+        once('nstop', 13, () => kill(natsPid(), 'SIGSTOP'));
+        once('ncont', 16, () => kill(natsPid(), 'SIGCONT'));
+        once('rkill', 17, () => { faults.push(stack.restartRedis({ signal: 'SIGKILL' }).then(() => redisCli('PING')).then((r) => { sawLoading = /LOADING/.test(r.stdout); })); });
+        once('nkill', 21, () => { faults.push(stack.restartNats({ signal: 'SIGKILL' })); });
+      }
+      await Promise.all(faults);
+      await Promise.all(creates);
+      // let the last offers time out or be answered, then the consoles stop
+      await sleep(8000);
+    } finally {
+      stop = true; // also when a fault could not be made: no console loops on
     }
-    await Promise.all(faults);
-    await Promise.all(creates);
-    // let the last offers time out or be answered, then the consoles stop
-    await sleep(8000);
-    stop = true;
     await Promise.all(consoles);
 
     // No create gave up: each was retried to a definite answer.

@@ -14,16 +14,34 @@ export const binDir = process.env.CC_BIN_DIR
   : path.join(repo, 'build/asan/bin');
 export const SERVICES = ['gateway', 'ingress', 'queue', 'presence', 'media', 'calllog'];
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
+// A free loopback port below the kernel's ephemeral range. A port from
+// listen(0) lies inside that range, where, once its server is killed for a
+// restart, an outgoing connection (a service reconnecting, a client) may be
+// given it as its own local port and the restarted server cannot bind.
+const [EPHEMERAL_LOW] = (() => {
+  try {
+    return readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  } catch {
+    return [32768];
+  }
+})();
+const PORT_LOW = 10000;
+const PORT_HIGH = Math.max(PORT_LOW + 1000, Math.min(EPHEMERAL_LOW, 65536)); // exclusive
+const handedOut = new Set(); // never the same port twice from one process
+const tryListen = (port) => new Promise((resolve) => {
+  const srv = net.createServer();
+  srv.unref();
+  srv.on('error', () => resolve(false));
+  srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
+});
+export async function freePort() {
+  for (let i = 0; i < 200; i++) {
+    const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW));
+    if (handedOut.has(port) || !(await tryListen(port)) || (await listening(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free loopback port in ${PORT_LOW}..${PORT_HIGH - 1}`);
 }
 
 // Whether something accepts TCP connections on 127.0.0.1:port.
@@ -93,6 +111,49 @@ export async function startStack(extraEnv = {}) {
     }),
   ]);
 
+  // Kills the server whose pid is in pids/NAME.pid with signal, waits until
+  // it is gone and its ports are closed (a killed process's other threads
+  // may hold its sockets a while after its leader is a zombie), then starts
+  // cmd in a session of its own, logging to log/NAME.log, until ready()
+  // says it serves. A start that exits at once (its port not yet free) is
+  // retried; after 60 s the error quotes the end of the log.
+  async function restart(name, signal, portsOf, cmd, args, ready) {
+    const pidFile = path.join(runDir, 'pids', `${name}.pid`);
+    const logFile = path.join(runDir, 'log', `${name}.log`);
+    const old = Number(readFileSync(pidFile, 'utf8').trim());
+    if (!(old > 0)) throw new Error(`no ${name} pid`); // never pid 0: our own group
+    try {
+      process.kill(old, signal);
+    } catch (e) {
+      if (e.code !== 'ESRCH') throw e;
+    }
+    const gone = async () => {
+      if (existsSync(`/proc/${old}`) && !/\) Z /.test(readFileSync(`/proc/${old}/stat`, 'utf8'))) return false;
+      for (const p of portsOf) if (await listening(p)) return false;
+      return true;
+    };
+    await until(gone, 60000, `${cmd} ${old} to exit after ${signal} and close its ports`);
+    const end = Date.now() + 60000;
+    for (let attempt = 1; ; attempt++) {
+      const log = openSync(logFile, 'a');
+      const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log] }); // detached: its own session
+      closeSync(log);
+      child.unref();
+      let exited = null;
+      child.on('exit', (code, sig) => (exited = { code, sig }));
+      writeFileSync(pidFile, `${child.pid}\n`);
+      while (Date.now() < end && exited === null) {
+        if (await ready().catch(() => false)) return child.pid;
+        await sleep(100);
+      }
+      if (exited === null || Date.now() >= end) {
+        const tail = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+        throw new Error(`the restarted ${cmd} did not serve within 60 s (${attempt} starts); end of ${logFile}:\n${tail}`);
+      }
+      await sleep(250); // it exited (its port still taken?): start it again
+    }
+  }
+
   const stack = {
     url,
     runDir,
@@ -109,25 +170,20 @@ export async function startStack(extraEnv = {}) {
     // answers at all: it may still be LOADING its data. Its pid replaces the
     // old one in the run directory, so stop() stops it.
     async restartRedis({ signal = 'SIGKILL', extraArgs = [] } = {}) {
-      const pidFile = path.join(runDir, 'pids', 'redis.pid');
-      const old = Number(readFileSync(pidFile, 'utf8').trim());
       const port = String(ports.CC_REDIS_PORT);
-      const cli = (...a) => run('redis-cli', ['-p', port, ...a]);
-      if (!(old > 0)) throw new Error('no redis-server pid'); // never pid 0: our own group
-      process.kill(old, signal);
-      // gone (or a zombie the stack script has yet to reap) and its port
-      // closed: a dying process's other threads may still hold the socket
-      await until(async () => (!existsSync(`/proc/${old}`) || /\) Z /.test(readFileSync(`/proc/${old}/stat`, 'utf8')))
-        && !(await listening(ports.CC_REDIS_PORT)), 60000, `redis-server ${old} to exit after ${signal}`);
-      const log = openSync(path.join(runDir, 'log', 'redis.log'), 'a');
-      const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', port, '--dir', path.join(runDir, 'redis'),
-        '--appendonly', 'yes', '--save', '', '--daemonize', 'no', ...extraArgs],
-      { detached: true, stdio: ['ignore', log, log] }); // detached: its own session, as setsid
-      closeSync(log);
-      child.unref();
-      writeFileSync(pidFile, `${child.pid}\n`);
-      await until(async () => /PONG|LOADING/.test((await cli('PING')).stdout), 30000, 'the restarted redis-server to listen');
-      return child.pid;
+      return restart('redis', signal, [ports.CC_REDIS_PORT], 'redis-server',
+        ['--bind', '127.0.0.1', '--port', port, '--dir', path.join(runDir, 'redis'),
+          '--appendonly', 'yes', '--save', '', '--daemonize', 'no', ...extraArgs],
+        async () => /PONG|LOADING/.test((await run('redis-cli', ['-p', port, 'PING'])).stdout));
+    },
+    // The same for nats-server (keep in step with start_nats in
+    // tools/dev/stack): resolves when the new server's JetStream is up.
+    async restartNats({ signal = 'SIGKILL' } = {}) {
+      const health = `http://127.0.0.1:${ports.CC_NATS_MONITOR_PORT}/healthz?js-enabled-only=true`;
+      return restart('nats', signal, [ports.CC_NATS_PORT, ports.CC_NATS_MONITOR_PORT], 'nats-server',
+        ['-js', '-a', '127.0.0.1', '-p', String(ports.CC_NATS_PORT), '-m', String(ports.CC_NATS_MONITOR_PORT),
+          '-sd', path.join(runDir, 'nats')],
+        async () => (await fetch(health, { signal: AbortSignal.timeout(2000) }).catch(() => null))?.ok);
     },
     serviceEnv: {
       ...env,
