@@ -1,5 +1,6 @@
 /* auth: bearer token checks. See auth.h. */
 #include "auth.h"
+#include "cc_error.h"
 #include "errors.h"
 
 #include "presence.pb-c.h"
@@ -32,7 +33,7 @@ bool gw_auth_admin(struct gw_ctx *ctx, const struct gw_request *req, struct gw_r
 
 bool gw_auth_error_reply(struct gw_reply *r, const Cc__Error *e)
 {
-    if (e != NULL && e->code != NULL && strcmp(e->code, "CC_ERR_DENIED") == 0) {
+    if (cc_error_status(e) == CC_ERR_DENIED) {
         gw_reply_error(r, 401, "unauthorized",
                        e->message != NULL && e->message[0] != '\0' ? e->message
                                                                    : "invalid or expired token",

@@ -1,5 +1,6 @@
 /* errors: bus Error -> HTTP. See errors.h. */
 #include "errors.h"
+#include "cc_error.h"
 #include "cc_log.h"
 
 #include <stdio.h>
@@ -8,56 +9,49 @@
 /* Codes a client can act on. Everything else means "the platform could not
  * do it now" and is a 503. CC_ERR_LIMIT is a limit of the platform's own
  * (too many of something, too often): 429. CC_ERR_MISMATCH, a retry with an
- * Idempotency-Key used before for another request: 422. A body over the gateway's own
- * maximum is a 413 from http.c before any service is asked. */
+ * Idempotency-Key used before for another request: 422. A body over the
+ * gateway's own maximum is a 413 from http.c before any service is asked. */
 static const struct {
-    const char *code;
-    int status;
+    int status; /* 0: not in the table, a 503 */
     const char *api;
     const char *message; /* when the service gave none */
-} table[] = {
-    {"CC_ERR_INVALID", 400, "invalid", "invalid request"},
-    {"CC_ERR_DENIED", 403, "forbidden", "not allowed"},
-    {"CC_ERR_NOT_FOUND", 404, "not_found", "no such entry"},
-    {"CC_ERR_CONFLICT", 409, "conflict", "the current state does not allow this"},
-    {"CC_ERR_LIMIT", 429, "limit", "a limit was reached, try again later"},
-    {"CC_ERR_MISMATCH", 422, "idempotency_key_reused",
-     "this Idempotency-Key was used with another request"},
+} table[CC_STATUS_COUNT] = {
+    [CC_ERR_INVALID] = {400, "invalid", "invalid request"},
+    [CC_ERR_DENIED] = {403, "forbidden", "not allowed"},
+    [CC_ERR_NOT_FOUND] = {404, "not_found", "no such entry"},
+    [CC_ERR_CONFLICT] = {409, "conflict", "the current state does not allow this"},
+    [CC_ERR_LIMIT] = {429, "limit", "a limit was reached, try again later"},
+    [CC_ERR_MISMATCH] = {422, "idempotency_key_reused",
+                         "this Idempotency-Key was used with another request"},
 };
 
-static int find(const char *code)
+int gw_error_status(cc_status st, const char **api_code)
 {
-    for (size_t i = 0; code != NULL && i < sizeof(table) / sizeof(table[0]); i++)
-        if (strcmp(code, table[i].code) == 0)
-            return (int)i;
-    return -1;
-}
-
-int gw_error_status(const char *code, const char **api_code)
-{
-    int i = find(code);
-    *api_code = i >= 0 ? table[i].api : "unavailable";
-    return i >= 0 ? table[i].status : 503;
+    bool known = st > CC_OK && st < CC_STATUS_COUNT && table[st].status != 0;
+    *api_code = known ? table[st].api : "unavailable";
+    return known ? table[st].status : 503;
 }
 
 bool gw_error_reply(struct gw_reply *r, const Cc__Error *e, const char *service)
 {
-    int i;
+    cc_status st = cc_error_status(e);
+    const char *api;
+    int status;
 
-    if (e == NULL || e->code == NULL || e->code[0] == '\0')
+    if (st == CC_OK)
         return false;
-    i = find(e->code);
-    if (i < 0) {
+    status = gw_error_status(st, &api);
+    if (status == 503) {
         char msg[128];
         /* the service's own text may name servers and keys: keep it in the log */
-        cc_log(CC_LOG_WARN, "service error", "service", service, "code", e->code, "message",
-               e->message != NULL ? e->message : "", NULL);
+        cc_log(CC_LOG_WARN, "service error", "service", service, "code", cc_status_str(st),
+               "message", e->message != NULL ? e->message : "", NULL);
         snprintf(msg, sizeof(msg), "%s is not available, try again", service);
         gw_reply_error(r, 503, "unavailable", msg, NULL);
         return true;
     }
-    gw_reply_error(r, table[i].status, table[i].api,
-                   e->message != NULL && e->message[0] != '\0' ? e->message : table[i].message,
+    gw_reply_error(r, status, api,
+                   e->message != NULL && e->message[0] != '\0' ? e->message : table[st].message,
                    e->field);
     return true;
 }

@@ -4,10 +4,10 @@
  * the API (docs/api.md). Every handler that forwards a service's error goes
  * through here, so one code means one status everywhere.
  *
- * Error.code is the cc_status name as a string ("CC_ERR_NOT_FOUND"), kept a
- * string on the bus for now; the table in errors.c is the only place that
- * knows the names. Anything not in the table (UNAVAILABLE, TIMEOUT, REDIS,
- * NATS, PG, an unknown code) is a 503 "unavailable": the caller may retry,
+ * Error.code is an ErrorCode, the number of the cc_status that failed
+ * (cc_error.h); the table in errors.c is the only place that maps it.
+ * Anything not in the table (UNAVAILABLE, TIMEOUT, REDIS, NATS, PG, a code
+ * this build does not know) is a 503 "unavailable": the caller may retry,
  * and the service's internal message is not shown to it.
  *
  * The one exception is authentication: a credential that presence rejects
@@ -16,13 +16,14 @@
 #ifndef GW_ERRORS_H
 #define GW_ERRORS_H
 #include <stdbool.h>
+#include "cc_status.h"
 #include "common.pb-c.h"
 #include "http.h"
 
-/* HTTP status and API code of an Error.code; never NULL. code may be NULL. */
-int gw_error_status(const char *code, const char **api_code);
+/* HTTP status and API code (never NULL) of a service's status. */
+int gw_error_status(cc_status st, const char **api_code);
 
-/* When e carries an error (a non-empty code), fills r with it and returns
+/* When e carries an error (a code but ERROR_NONE), fills r with it and returns
  * true; otherwise leaves r alone and returns false. service names who
  * answered ("queue", "presence") in the message of a 503. e is borrowed. */
 bool gw_error_reply(struct gw_reply *r, const Cc__Error *e, const char *service);

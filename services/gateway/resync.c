@@ -1,5 +1,6 @@
 /* resync: panels and enquiries pushed again after a NATS reconnect. See resync.h. */
 #include "resync.h"
+#include "cc_error.h"
 #include "cc_log.h"
 #include "cc_pbjson.h"
 #include "enquiry.pb-c.h"
@@ -48,7 +49,7 @@ static void panel(struct gw_resync *r, const char *staff_id)
                        r->ctx->cfg->request_timeout_ms, &out) != CC_OK)
         return;
     rep = (Cc__PendingReply *)out;
-    if (rep->error == NULL || rep->error->code[0] == '\0') {
+    if (!cc_error_is_set(rep->error)) {
         json_t *j = cc_pbjson_from_message(out), *items = json_object_get(j, "items");
         push_json(r, true, staff_id,
                   json_pack("{s:s,s:s,s:O}", "type", "pending.resync", "staff_id", staff_id,
@@ -73,7 +74,7 @@ static void enquiry(struct gw_resync *r, const char *enquiry_id)
                        r->ctx->cfg->request_timeout_ms, &out) != CC_OK)
         return;
     rep = (Cc__EnquiryReply *)out;
-    if ((rep->error == NULL || rep->error->code[0] == '\0') && rep->enquiry != NULL)
+    if (!cc_error_is_set(rep->error) && rep->enquiry != NULL)
         push_json(r, false, enquiry_id,
                   json_pack("{s:s,s:o}", "type", "enquiry.resync", "enquiry",
                             cc_pbjson_from_message(&rep->enquiry->base)));

@@ -1,5 +1,6 @@
 /* staff: login and the staff member's presence over HTTP. See staff.h. */
 #include "staff.h"
+#include "cc_error.h"
 #include "auth.h"
 #include "cc_pbjson.h"
 #include "enquiry.pb-c.h"
@@ -130,7 +131,7 @@ static void add_holds(struct gw_ctx *ctx, const char *staff_id, struct gw_reply 
         goto out;
     }
     rep = (Cc__HoldsReply *)out;
-    if (rep->error != NULL && rep->error->code[0] != '\0') {
+    if (cc_error_is_set(rep->error)) {
         gw_reply_error(r, 503, "unavailable", "the queue is not available, try again", NULL);
         goto out;
     }

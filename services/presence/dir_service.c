@@ -1,5 +1,6 @@
 /* dir_service: NATS front of dir_store. */
 #include "dir_service.h"
+#include "cc_error.h"
 
 static void on_request(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
                        void *arg)
@@ -11,9 +12,7 @@ static void on_request(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufC
     cc_status st = dir_store_handle(store, (Cc__DirRequest *)pb, &rep, &why);
 
     if (st != CC_OK) {
-        error.code = (char *)cc_status_str(st);
-        error.message = why.message;
-        error.field = (char *)(why.field != NULL ? why.field : "");
+        cc_error_set(&error, st, why.message, why.field);
         rep.error = &error;
     }
     cc_bus_reply(bus, m, &rep.base);

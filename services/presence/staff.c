@@ -1,5 +1,6 @@
 /* staff: sessions, status, heartbeats, sweep. See staff.h. */
 #include "staff.h"
+#include "cc_error.h"
 #include "cc_events.h"
 #include "cc_outbox.h"
 #include "cc_step.h"
@@ -218,8 +219,7 @@ static cc_status set_status(struct staff *s, const char *sid, Cc__StaffStatus st
 
 static void error_reply(Cc__Error *e, cc_status st, const char *message)
 {
-    e->code = (char *)cc_status_str(st);
-    e->message = (char *)message;
+    cc_error_set(e, st, message, NULL);
 }
 
 /* ---- handlers ----------------------------------------------------------- */
@@ -275,7 +275,7 @@ static void on_login(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMe
     rep.presence = &p;
     cc_log(CC_LOG_INFO, "staff logged in", "staff_id", id, NULL);
 reply:
-    if (err.code != NULL && err.code[0] != '\0')
+    if (cc_error_is_set(&err))
         rep.error = &err;
     cc_bus_reply(bus, m, &rep.base);
     freeReplyObject(keep);

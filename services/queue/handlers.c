@@ -16,6 +16,7 @@
  * "unavailable", never "not found" or "taken": the client retries with the
  * same Idempotency-Key and gets the first result.
  */
+#include "cc_error.h"
 #include "cc_id.h"
 #include "cc_log.h"
 #include "cc_time.h"
@@ -36,9 +37,7 @@
 
 static void set_error(Cc__Error *err, cc_status st, const char *message, const char *field)
 {
-    err->code = (char *)cc_status_str(st);
-    err->message = (char *)message;
-    err->field = (char *)(field != NULL ? field : "");
+    cc_error_set(err, st, message, field);
 }
 
 /* The error of a step or read that did not give a result. */
@@ -62,7 +61,7 @@ static void step_error(Cc__Error *err, cc_status st)
 
 static bool has_error(const Cc__Error *err)
 {
-    return err->code != NULL && err->code[0] != '\0';
+    return cc_error_is_set(err);
 }
 
 /* ---- reads -------------------------------------------------------------------- */

@@ -456,20 +456,22 @@ describe('gateway: replies from the bus are checked before use', () => {
   });
 
   test('every error code maps through the one table', async () => {
-    // CreateEnquiryReply { error = 3: Error { code = 1, message = 2, field = 3 } }
-    const withError = (code) => pb.msg(3, Buffer.concat([pb.str(1, code), pb.str(2, `because ${code}`), pb.str(3, 'channel_id')]));
+    // CreateEnquiryReply { error = 3: Error { code = 1 (ErrorCode), message = 2, field = 3 } }
+    const ERR = { INVALID: 1, TIMEOUT: 5, UNAVAILABLE: 6, NATS: 7, REDIS: 8, PG: 9, NOT_FOUND: 11, CONFLICT: 12, DENIED: 13, LIMIT: 14, MISMATCH: 15 };
+    const withError = (code) => pb.msg(3, Buffer.concat([pb.int(1, ERR[code] ?? 99), pb.str(2, `because ${code}`), pb.str(3, 'channel_id')]));
     const cases = [
-      ['CC_ERR_INVALID', 400, 'invalid'],
-      ['CC_ERR_DENIED', 403, 'forbidden'],
-      ['CC_ERR_NOT_FOUND', 404, 'not_found'],
-      ['CC_ERR_CONFLICT', 409, 'conflict'],
-      ['CC_ERR_LIMIT', 429, 'limit'],
-      ['CC_ERR_UNAVAILABLE', 503, 'unavailable'],
-      ['CC_ERR_TIMEOUT', 503, 'unavailable'],
-      ['CC_ERR_REDIS', 503, 'unavailable'],
-      ['CC_ERR_NATS', 503, 'unavailable'],
-      ['CC_ERR_PG', 503, 'unavailable'],
-      ['CC_ERR_SOMETHING_NEW', 503, 'unavailable'],
+      ['INVALID', 400, 'invalid'],
+      ['DENIED', 403, 'forbidden'],
+      ['NOT_FOUND', 404, 'not_found'],
+      ['CONFLICT', 409, 'conflict'],
+      ['LIMIT', 429, 'limit'],
+      ['MISMATCH', 422, 'idempotency_key_reused'],
+      ['UNAVAILABLE', 503, 'unavailable'],
+      ['TIMEOUT', 503, 'unavailable'],
+      ['REDIS', 503, 'unavailable'],
+      ['NATS', 503, 'unavailable'],
+      ['PG', 503, 'unavailable'],
+      ['SOMETHING_NEW', 503, 'unavailable'], // a code this build does not know (99)
     ];
     for (const [code, status, name] of cases) {
       await answering(['cc.queue.create'], () => withError(code), async () => {
@@ -486,8 +488,8 @@ describe('gateway: replies from the bus are checked before use', () => {
     }
     // a credential presence rejects is a 401, decided by auth alone; other
     // errors of presence take the same table
-    const authError = (code) => pb.msg(1, pb.str(1, code)); // AuthReply { error = 1 }
-    for (const [code, status] of [['CC_ERR_DENIED', 401], ['CC_ERR_REDIS', 503], ['CC_ERR_INVALID', 400]]) {
+    const authError = (code) => pb.msg(1, pb.int(1, ERR[code])); // AuthReply { error = 1 }
+    for (const [code, status] of [['DENIED', 401], ['REDIS', 503], ['INVALID', 400]]) {
       await answering(['cc.presence.auth'], () => authError(code), async () => {
         assert.equal((await api('GET', '/me', undefined, 'f'.repeat(64))).status, status, code);
       });

@@ -1,5 +1,6 @@
 /* apply: directory file -> cc.presence.dir PUTs. See apply.h. */
 #include "apply.h"
+#include "cc_error.h"
 #include "cc_dirreq.h"
 #include "cc_pbjson.h"
 #include "directory.pb-c.h"
@@ -50,7 +51,7 @@ static int put_one(struct cc_bus *bus, int timeout_ms, const struct section *sec
                 cc_status_str(st));
     } else {
         Cc__DirReply *rep = (Cc__DirReply *)out;
-        if (rep->error != NULL && rep->error->code != NULL && rep->error->code[0] != '\0') {
+        if (cc_error_is_set(rep->error)) {
             const char *field = rep->error->field != NULL ? rep->error->field : "";
             fprintf(stderr, "ccctl: %s %s refused: %s%s%s%s\n", sec->label, id, rep->error->message,
                     field[0] ? " (field " : "", field, field[0] ? ")" : "");

@@ -1,5 +1,6 @@
 /* enquiries: ccctl enquiries / ccctl end. See enquiries.h. */
 #include "enquiries.h"
+#include "cc_error.h"
 #include "cc_pbjson.h"
 #include "cc_time.h"
 #include "enquiry.pb-c.h"
@@ -15,9 +16,9 @@ static const char *kind_name(Cc__EnquiryKind k)
 
 static bool failed(const Cc__Error *e)
 {
-    if (e == NULL || e->code[0] == '\0')
+    if (!cc_error_is_set(e))
         return false;
-    fprintf(stderr, "ccctl: %s (%s)\n", e->message, e->code);
+    fprintf(stderr, "ccctl: %s (%s)\n", e->message, cc_status_str(cc_error_status(e)));
     return true;
 }
 

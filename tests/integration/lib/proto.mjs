@@ -49,5 +49,5 @@ export function uuid7() {
 }
 
 // Building blocks for other messages a test answers with (field number,
-// value): pb.str(2, 'bob'), pb.msg(3, pb.str(1, 'CC_ERR_LIMIT')).
+// value): pb.str(2, 'bob'), pb.msg(3, pb.int(1, 14)) (an Error with code ERR_LIMIT).
 export const pb = { str, msg, int };

@@ -13,33 +13,34 @@
 static void test_table(void **state)
 {
     static const struct {
-        const char *code;
+        int code;
         int status;
         const char *api;
     } cases[] = {
-        {"CC_ERR_INVALID", 400, "invalid"},
-        {"CC_ERR_DENIED", 403, "forbidden"},
-        {"CC_ERR_NOT_FOUND", 404, "not_found"},
-        {"CC_ERR_CONFLICT", 409, "conflict"},
-        {"CC_ERR_LIMIT", 429, "limit"},
-        {"CC_ERR_UNAVAILABLE", 503, "unavailable"},
-        {"CC_ERR_TIMEOUT", 503, "unavailable"},
-        {"CC_ERR_REDIS", 503, "unavailable"},
-        {"CC_ERR_NATS", 503, "unavailable"},
-        {"CC_ERR_PG", 503, "unavailable"},
-        {"CC_ERR_NOMEM", 503, "unavailable"},
-        {"CC_ERR_invalid", 503, "unavailable"}, /* names are exact */
-        {"CC_ERR_INVALID ", 503, "unavailable"},
-        {"", 503, "unavailable"},
-        {NULL, 503, "unavailable"},
+        {CC_ERR_INVALID, 400, "invalid"},
+        {CC_ERR_DENIED, 403, "forbidden"},
+        {CC_ERR_NOT_FOUND, 404, "not_found"},
+        {CC_ERR_CONFLICT, 409, "conflict"},
+        {CC_ERR_LIMIT, 429, "limit"},
+        {CC_ERR_MISMATCH, 422, "idempotency_key_reused"},
+        {CC_ERR_UNAVAILABLE, 503, "unavailable"},
+        {CC_ERR_TIMEOUT, 503, "unavailable"},
+        {CC_ERR_REDIS, 503, "unavailable"},
+        {CC_ERR_NATS, 503, "unavailable"},
+        {CC_ERR_PG, 503, "unavailable"},
+        {CC_ERR_NOMEM, 503, "unavailable"},
+        {CC_ERR_PROTO, 503, "unavailable"},
+        {CC_OK, 503, "unavailable"}, /* asked of no error: never a 2xx */
+        {CC_STATUS_COUNT, 503, "unavailable"}, /* a code of a newer peer */
+        {-1, 503, "unavailable"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *api = NULL;
-        int status = gw_error_status(cases[i].code, &api);
+        int status = gw_error_status((cc_status)cases[i].code, &api);
         if (status != cases[i].status || api == NULL || strcmp(api, cases[i].api) != 0)
-            fail_msg("%s: got %d %s, expected %d %s", cases[i].code ? cases[i].code : "(null)",
-                     status, api ? api : "(null)", cases[i].status, cases[i].api);
+            fail_msg("%d: got %d %s, expected %d %s", cases[i].code, status, api ? api : "(null)",
+                     cases[i].status, cases[i].api);
     }
 }
 
@@ -52,10 +53,10 @@ static void test_reply(void **state)
     (void)state;
 
     assert_false(gw_error_reply(&r, NULL, "queue"));
-    assert_false(gw_error_reply(&r, &e, "queue")); /* empty code: no error */
+    assert_false(gw_error_reply(&r, &e, "queue")); /* ERROR_NONE: no error */
     assert_null(r.body);
 
-    e.code = "CC_ERR_CONFLICT";
+    e.code = CC__ERROR_CODE__ERR_CONFLICT;
     e.message = "answered by another staff member";
     e.field = "id";
     assert_true(gw_error_reply(&r, &e, "queue"));
@@ -70,13 +71,19 @@ static void test_reply(void **state)
                         "id");
     json_decref(j);
 
-    e.code = "CC_ERR_REDIS";
+    e.code = CC__ERROR_CODE__ERR_REDIS;
     e.message = "redis at 10.0.0.7:6379 refused";
     assert_true(gw_error_reply(&r, &e, "queue"));
     assert_int_equal(r.status, 503);
     assert_null(strstr(r.body, "10.0.0.7"));
     assert_non_null(strstr(r.body, "queue is not available"));
     assert_null(strstr(r.body, "field"));
+    free(r.body);
+    r.body = NULL;
+
+    e.code = (Cc__ErrorCode)99; /* a code this build does not know: retry later */
+    assert_true(gw_error_reply(&r, &e, "queue"));
+    assert_int_equal(r.status, 503);
     free(r.body);
 }
 
