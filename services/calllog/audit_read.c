@@ -17,9 +17,8 @@ struct clog_audit {
  * directory change is skipped (logged). */
 static cc_status latest(struct clog_audit *a, int limit, Cc__Event ***evs, size_t *n)
 {
-    static const char *const sql =
-        "SELECT body FROM events WHERE type = 'directory.changed'"
-        " ORDER BY ts DESC, id DESC LIMIT $1";
+    static const char *const sql = "SELECT body FROM events WHERE type = 'directory.changed'"
+                                   " ORDER BY ts DESC, id DESC LIMIT $1";
     char lim[16], err[256];
     const char *v[1] = {lim};
     cc_status st;

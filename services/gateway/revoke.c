@@ -26,8 +26,8 @@ static void on_change(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCM
 cc_status gw_revoke_start(struct gw_ctx *ctx, char *err, size_t errlen)
 {
     /* no queue group: every replica closes its own sockets */
-    cc_status st = cc_bus_subscribe_pb(ctx->bus, "cc.evt.directory.>", NULL,
-                                       &cc__event__descriptor, on_change, ctx);
+    cc_status st = cc_bus_subscribe_pb(ctx->bus, "cc.evt.directory.>", NULL, &cc__event__descriptor,
+                                       on_change, ctx);
     if (st != CC_OK)
         snprintf(err, errlen, "cannot subscribe to directory changes");
     return st;

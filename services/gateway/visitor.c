@@ -12,14 +12,23 @@ struct key {
 };
 
 static const struct key top_keys[] = {
-    {"type", STR},         {"reason", STR},    {"ts_ms", INT},         {"visitor_token", STR},
-    {"enquiry", ENQUIRY},  {"message", MESSAGE}, {"messages", MESSAGES},
+    {"type", STR},        {"reason", STR},      {"ts_ms", INT},         {"visitor_token", STR},
+    {"enquiry", ENQUIRY}, {"message", MESSAGE}, {"messages", MESSAGES},
 };
 
 static const struct key enquiry_keys[] = {
-    {"id", STR},           {"kind", STR},          {"mode", STR},        {"state", STR},
-    {"channel_id", STR},   {"caller", STR},        {"created_at_ms", INT}, {"deadline_ms", INT},
-    {"answered_at_ms", INT}, {"ended_at_ms", INT}, {"end_reason", STR},  {"room_id", STR},
+    {"id", STR},
+    {"kind", STR},
+    {"mode", STR},
+    {"state", STR},
+    {"channel_id", STR},
+    {"caller", STR},
+    {"created_at_ms", INT},
+    {"deadline_ms", INT},
+    {"answered_at_ms", INT},
+    {"ended_at_ms", INT},
+    {"end_reason", STR},
+    {"room_id", STR},
 };
 
 static const struct key message_keys[] = {

@@ -57,9 +57,11 @@ struct conn {
     struct msg *out_head, *out_tail;
     size_t out_len;
     bool doomed;  /* outbox overflowed: close */
+
     uint16_t close_code; /* != 0: close with this code and reason (gw_ws_close_staff) */
     char close_reason[64];
     int64_t close_by_ms; /* != 0: our close frame is queued; gone by then at the latest */
+
     bool dirty;         /* in hub->dirty: has something to write */
     struct conn *dnext; /* the next one in hub->dirty */
     bool dead;          /* closed; freed at the end of the hub's batch */
@@ -706,8 +708,8 @@ void gw_ws_close_staff(struct gw_ws *w, const char *staff_id, uint16_t code, con
         uint64_t one = 1;
         ssize_t wr = write(w->evfd, &one, sizeof(one));
         (void)wr;
-        cc_log(CC_LOG_INFO, "closing the sockets of a staff member", "staff_id", staff_id,
-               "reason", reason, NULL);
+        cc_log(CC_LOG_INFO, "closing the sockets of a staff member", "staff_id", staff_id, "reason",
+               reason, NULL);
     }
 }
 

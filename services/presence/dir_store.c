@@ -667,7 +667,8 @@ cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__D
     if (req->op == CC__DIR_OP__DIR_OP_DELETE && (req->id == NULL || req->id[0] == '\0'))
         return set_why(why, "id", "id is required"), CC_ERR_INVALID;
     if ((write || req->op == CC__DIR_OP__DIR_OP_DELETE) && !dir_valid_actor(req->actor))
-        return set_why(why, "actor", "who makes the change is required (a staff id, bootstrap or ccctl)"),
+        return set_why(why, "actor",
+                       "who makes the change is required (a staff id, bootstrap or ccctl)"),
                CC_ERR_INVALID;
 
     pthread_mutex_lock(&s->lock);
@@ -736,8 +737,8 @@ bool dir_store_ok(struct dir_store *s)
     return ok;
 }
 
-cc_status dir_store_open(struct dir_store **sp, const struct cc_config *cfg,
-                         struct cc_redis *redis, char *err, size_t errlen)
+cc_status dir_store_open(struct dir_store **sp, const struct cc_config *cfg, struct cc_redis *redis,
+                         char *err, size_t errlen)
 {
     struct dir_store *s = calloc(1, sizeof(*s));
     cc_status st;

@@ -118,7 +118,7 @@ bool dir_check_staff(const Cc__Staff *s, bool need_password, struct dir_invalid 
     if (!dir_valid_id(s->id))
         return bad(why, "id", "id must be 1-64 characters of a-z, 0-9, '-' or '_'");
     if (!dir_actor_is_staff(s->id))
-        return bad(why, "id", "\"bootstrap\" and \"ccctl\" are reserved (they name who changed the directory)");
+        return bad(why, "id", "bootstrap and ccctl are reserved: they name who changes things");
     if (!check_name(s->name, DIR_NAME_MAX, why))
         return false;
     if (!dir_valid_email(s->email))

@@ -40,10 +40,10 @@ static void check(const json_t *view)
 {
     static const char *const top[] = {"type",    "reason",  "ts_ms",    "visitor_token",
                                       "enquiry", "message", "messages", NULL};
-    static const char *const enquiry[] = {"id",          "kind",          "mode", "state",
-                                          "channel_id",  "caller",        "created_at_ms",
-                                          "deadline_ms", "answered_at_ms", "ended_at_ms",
-                                          "end_reason",  "room_id",       NULL};
+    static const char *const enquiry[] = {
+        "id",         "kind",          "mode",        "state",          "channel_id",
+        "caller",     "created_at_ms", "deadline_ms", "answered_at_ms", "ended_at_ms",
+        "end_reason", "room_id",       NULL};
     const char *k;
     json_t *v;
     size_t i;

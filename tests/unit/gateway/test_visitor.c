@@ -37,7 +37,7 @@ static void expect_view(const char *in, const char *want)
 
 /* A whole enquiry as the gateway renders it (every field of cc.Enquiry). */
 #define ENQUIRY                                                                                    \
-    "{\"id\":\"e1\",\"kind\":\"chat\",\"mode\":\"broadcast\",\"state\":\"active\","                 \
+    "{\"id\":\"e1\",\"kind\":\"chat\",\"mode\":\"broadcast\",\"state\":\"active\","                \
     "\"channel_id\":\"web\",\"group_id\":\"sales\",\"staff_id\":\"\",\"caller\":\"Ann\","          \
     "\"created_at_ms\":1,\"deadline_ms\":2,\"answered_by\":\"bob\",\"answered_at_ms\":3,"          \
     "\"ended_at_ms\":0,\"end_reason\":\"\",\"room_id\":\"e1\",\"transfers\":[{\"from_staff_id\":"  \
@@ -62,7 +62,8 @@ static void test_views(void **state)
         /* a push: no staff_id */
         {"{\"type\":\"enquiry.answered\",\"staff_id\":\"bob\",\"reason\":\"\",\"ts_ms\":9,"
          "\"enquiry\":" ENQUIRY "}",
-         "{\"enquiry\":" ENQUIRY_VIEW ",\"reason\":\"\",\"ts_ms\":9,\"type\":\"enquiry.answered\"}"},
+         "{\"enquiry\":" ENQUIRY_VIEW
+         ",\"reason\":\"\",\"ts_ms\":9,\"type\":\"enquiry.answered\"}"},
         /* a message: the author is "staff", never who */
         {"{\"type\":\"enquiry.message\",\"staff_id\":\"bob\",\"message\":{\"id\":\"m\","
          "\"enquiry_id\":\"e1\",\"author\":\"staff:bob\",\"text\":\"hi\",\"ts_ms\":5}}",
@@ -96,11 +97,11 @@ static void test_limit(void **state)
         bool ok;
         int want;
     } cases[] = {
-        {"1", 1, true, 1},       {"1000", 4, true, 1000}, {"0100", 4, true, 100},
+        {"1", 1, true, 1},      {"1000", 4, true, 1000}, {"0100", 4, true, 100},
         {"50x", 2, true, 50}, /* only len bytes are read */
-        {"0", 1, false, 0},      {"1001", 4, false, 0},   {"", 0, false, 0},
-        {"10000", 5, false, 0},  {"-1", 2, false, 0},     {"1e2", 3, false, 0},
-        {" 1", 2, false, 0},     {"1.5", 3, false, 0},
+        {"0", 1, false, 0},     {"1001", 4, false, 0},   {"", 0, false, 0},
+        {"10000", 5, false, 0}, {"-1", 2, false, 0},     {"1e2", 3, false, 0},
+        {" 1", 2, false, 0},    {"1.5", 3, false, 0},
     };
     int limit;
 
