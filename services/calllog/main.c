@@ -4,6 +4,7 @@
  * event id (idempotent). Call-log summaries and reports build on this table.
  * This file wires the modules together.
  */
+#include "audit_read.h"
 #include "cc_events.h"
 #include "cc_log.h"
 #include "cc_service.h"
@@ -26,7 +27,8 @@ int main(void)
     struct cc_service svc;
     struct cc_pg *pg = NULL;
     struct clog_consumer *consumer = NULL;
-    char err[512];
+    struct clog_audit *audit = NULL;
+    char err[512] = "";
     cc_status st;
     int rc = cc_service_init(&svc, "calllog");
 
@@ -49,6 +51,11 @@ int main(void)
         rc = CC_EXIT_FAIL;
         goto out;
     }
+    if (clog_audit_start(&audit, svc.bus, &svc.cfg, err, sizeof(err)) != CC_OK) {
+        cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);
+        rc = CC_EXIT_FAIL;
+        goto out;
+    }
     if (cc_service_serve_ping(&svc, calllog_ready, &consumer) != CC_OK) {
         cc_log(CC_LOG_ERROR, "cannot subscribe to ping", NULL);
         rc = CC_EXIT_FAIL;
@@ -59,6 +66,7 @@ out:
     clog_consumer_stop(consumer); /* before the bus goes: it fetches through it */
     cc_service_stop(&svc);        /* no ping reads the consumer after this */
     clog_consumer_free(consumer);
+    clog_audit_free(audit);       /* no audit request runs after the drain */
     cc_pg_close(pg);
     return rc;
 }

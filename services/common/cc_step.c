@@ -5,6 +5,7 @@
 #include "cc_time.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FRAME_KEYS 2
@@ -36,16 +37,26 @@ const char *cc_step_result(const redisReply *r)
 cc_status cc_step_call(const struct cc_step_frame *f, int script, const Cc__RequestMeta *meta,
                        int n, const char **args, const size_t *lens, redisReply **out)
 {
-    const char *argv[FRAME_KEYS + FRAME_ARGS + CC_STEP_MAX_ARGS];
-    size_t len[FRAME_KEYS + FRAME_ARGS + CC_STEP_MAX_ARGS];
+    const char *stack_argv[FRAME_KEYS + FRAME_ARGS + CC_STEP_MAX_ARGS], **argv = stack_argv;
+    size_t stack_len[FRAME_KEYS + FRAME_ARGS + CC_STEP_MAX_ARGS], *len = stack_len;
     char record[224] = "", base[CC_ID_LEN], now[24], deadline[24] = "0", ttl[16], max[16];
     const int first = FRAME_KEYS + FRAME_ARGS;
     redisReply *r;
     const char *word;
 
     *out = NULL;
-    if (n < 0 || n > CC_STEP_MAX_ARGS)
+    if (n < 0 || n > CC_STEP_MAX_ARGS_HEAP)
         return CC_ERR_INVALID;
+    if (n > CC_STEP_MAX_ARGS) {
+        /* a long argument list (the directory mirror): on the heap */
+        argv = malloc((size_t)(first + n) * sizeof(*argv));
+        len = malloc((size_t)(first + n) * sizeof(*len));
+        if (argv == NULL || len == NULL) {
+            free(argv);
+            free(len);
+            return CC_ERR_NOMEM;
+        }
+    }
     /* the key is already a hash of who asks and their Idempotency-Key */
     if (meta != NULL && meta->key != NULL && meta->key[0] != '\0')
         snprintf(record, sizeof(record), "%s%.128s", f->record_prefix, meta->key);
@@ -70,6 +81,10 @@ cc_status cc_step_call(const struct cc_step_frame *f, int script, const Cc__Requ
         len[first + i] = lens != NULL ? lens[i] : strlen(args[i]);
     }
     r = cc_redis_script_call(f->redis, script, FRAME_KEYS, first + n, argv, len);
+    if (argv != stack_argv) {
+        free(argv);
+        free(len);
+    }
     if (r != NULL && r->type == REDIS_REPLY_ERROR)
         cc_log(CC_LOG_WARN, "Lua step failed", "error", r->str, NULL);
     if (r == NULL || (r->type != REDIS_REPLY_ARRAY && r->type != REDIS_REPLY_INTEGER)) {

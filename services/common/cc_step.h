@@ -18,7 +18,8 @@
 #include "cc_redis.h"
 #include "common.pb-c.h"
 
-#define CC_STEP_MAX_ARGS 16
+#define CC_STEP_MAX_ARGS 16          /* on the stack; more are copied to the heap */
+#define CC_STEP_MAX_ARGS_HEAP 1000000 /* the most a step takes (the directory mirror's list) */
 
 /* What is the same for every step of a service. */
 struct cc_step_frame {
@@ -35,7 +36,7 @@ void cc_step_frame_init(struct cc_step_frame *f, struct cc_redis *redis, const c
 
 /*
  * Runs script (a cc_redis script id) with args[0..n) after the frame (lens
- * NULL: C strings). meta may be NULL (a timer's step, a read, a change that
+ * NULL: C strings; n at most CC_STEP_MAX_ARGS_HEAP, borrowed for the call). meta may be NULL (a timer's step, a read, a change that
  * is idempotent by nature). On CC_OK *out is the reply (caller frees with
  * freeReplyObject). The frame's refusals come back as CC_ERR_MISMATCH (same
  * key, another request), CC_ERR_TIMEOUT (past the request's deadline:

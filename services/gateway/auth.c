@@ -9,25 +9,37 @@
 #include <stdio.h>
 #include <string.h>
 
-bool gw_auth_admin(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
+/* Whether token is CC_ADMIN_TOKEN (which is set): constant time over its length. */
+static bool is_static_admin(const struct gw_ctx *ctx, const char *token)
 {
     const char *want = ctx->cfg->admin_token;
     size_t n = strlen(want);
 
-    if (n == 0) {
-        gw_reply_error(r, 401, "unauthorized", "the admin API is disabled: set CC_ADMIN_TOKEN",
-                       NULL);
-        return false;
-    }
+    return n > 0 && strlen(token) == n && CRYPTO_memcmp(token, want, n) == 0;
+}
+
+bool gw_auth_admin(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r,
+                   char actor[80])
+{
+    struct gw_staff who;
+
     if (req->bearer == NULL) {
         gw_reply_error(r, 401, "unauthorized", "missing \"Authorization: Bearer <token>\"", NULL);
         return false;
     }
-    /* constant time over the expected length */
-    if (strlen(req->bearer) != n || CRYPTO_memcmp(req->bearer, want, n) != 0) {
-        gw_reply_error(r, 401, "unauthorized", "invalid token", NULL);
+    if (is_static_admin(ctx, req->bearer)) {
+        snprintf(actor, 80, "%s", GW_ACTOR_BOOTSTRAP);
+        return true;
+    }
+    /* otherwise a staff login: presence says who, the role says whether */
+    if (!gw_auth_staff(ctx, req, r, &who))
+        return false;
+    if (strcmp(who.role, "admin") != 0) {
+        gw_reply_error(r, 403, "forbidden", "the admin API needs a staff member with role admin",
+                       NULL);
         return false;
     }
+    snprintf(actor, 80, "%s", who.id);
     return true;
 }
 

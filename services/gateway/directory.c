@@ -139,10 +139,12 @@ void gw_directory_collection(struct gw_ctx *ctx, const struct gw_request *req, s
     const struct kind *k = kind_of(req->path);
     Cc__DirRequest dreq = CC__DIR_REQUEST__INIT;
     ProtobufCMessage *m;
+    char actor[80];
 
-    if (!gw_auth_admin(ctx, req, r))
+    if (!gw_auth_admin(ctx, req, r, actor))
         return;
     dreq.kind = k->kind;
+    dreq.actor = actor; /* named in the change's audit fact */
     if (strcmp(req->method, "POST") != 0) {
         dreq.op = CC__DIR_OP__DIR_OP_LIST;
         call(ctx, k, &dreq, r);
@@ -163,10 +165,12 @@ void gw_directory_item(struct gw_ctx *ctx, const struct gw_request *req, struct 
     Cc__DirRequest dreq = CC__DIR_REQUEST__INIT;
     ProtobufCMessage *m;
     char **key;
+    char actor[80];
 
-    if (!gw_auth_admin(ctx, req, r))
+    if (!gw_auth_admin(ctx, req, r, actor))
         return;
     dreq.kind = k->kind;
+    dreq.actor = actor; /* named in the change's audit fact */
     dreq.id = (char *)req->param;
     if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ||
         strcmp(req->method, "DELETE") == 0) {

@@ -5,6 +5,7 @@
 #include "cc_pbjson.h"
 #include "enquiry.pb-c.h"
 #include "errors.h"
+#include "visitor.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -16,6 +17,17 @@ static void reply_value(struct gw_reply *r, int status, json_t *j)
     gw_reply_json(r, status, text != NULL ? text : "{}");
     free(text);
     json_decref(j);
+}
+
+/* reply_value of what a visitor may see of j (visitor.h); takes j. */
+static void reply_visitor(struct gw_reply *r, int status, json_t *j)
+{
+    json_t *v = gw_visitor_view(j);
+    json_decref(j);
+    if (v == NULL)
+        gw_reply_error(r, 500, "internal", "out of memory", NULL);
+    else
+        reply_value(r, status, v);
 }
 
 /* Errors of the queue, through the one table (errors.h). */
@@ -71,11 +83,12 @@ void gw_enquiries_create(struct gw_ctx *ctx, const struct gw_request *req, struc
             } else if (rep->visitor_token[0] == '\0') {
                 gw_error_malformed(r, "queue", "cc.queue.create", "visitor_token");
             } else {
-                /* the visitor learns the outcome at once (R8.3), not who was offered it */
-                reply_value(r, 201,
-                            json_pack("{s:o,s:s}", "enquiry",
-                                      cc_pbjson_from_message(&rep->enquiry->base),
-                                      "visitor_token", rep->visitor_token));
+                /* the visitor learns the outcome at once (R8.3), not who was
+                 * offered it, nor anything else of the staff side */
+                reply_visitor(r, 201,
+                              json_pack("{s:o,s:s}", "enquiry",
+                                        cc_pbjson_from_message(&rep->enquiry->base),
+                                        "visitor_token", rep->visitor_token));
             }
         }
     }
@@ -112,6 +125,11 @@ void gw_enquiries_pending(struct gw_ctx *ctx, const struct gw_request *req, stru
     protobuf_c_message_free_unpacked(out, NULL);
 }
 
+static bool is_visitor(const Cc__EnquiryActor *a)
+{
+    return a->visitor_token != NULL && a->visitor_token[0] != '\0';
+}
+
 /* The actor of req: a visitor ("v-" token) or a staff member. */
 static bool actor_of(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r,
                      Cc__EnquiryActor *a, struct gw_staff *who)
@@ -132,7 +150,7 @@ static bool meta_of(struct gw_ctx *ctx, const struct gw_request *req, const Cc__
                     struct gw_idem *idem, struct gw_reply *r)
 {
     char who[160];
-    if (a->visitor_token != NULL && a->visitor_token[0] != '\0')
+    if (is_visitor(a))
         snprintf(who, sizeof(who), "visitor:%.140s", a->visitor_token);
     else
         snprintf(who, sizeof(who), "staff:%.140s", a->staff_id);
@@ -163,7 +181,10 @@ static void enquiry_call(struct gw_ctx *ctx, const struct gw_request *req, struc
             json_t *j = cc_pbjson_from_message(out);
             json_object_del(j, "error");
             json_object_del(j, "offered_to");
-            reply_value(r, 200, j);
+            if (is_visitor(&actor))
+                reply_visitor(r, 200, j); /* only their enquiry: no custom info */
+            else
+                reply_value(r, 200, j);
         }
     }
     protobuf_c_message_free_unpacked(out, NULL);
@@ -246,12 +267,23 @@ void gw_enquiries_messages(struct gw_ctx *ctx, const struct gw_request *req, str
         if (!reply_error(r, rep->error)) {
             if (post && rep->n_messages != 1) {
                 gw_error_malformed(r, "queue", "cc.queue.chat", "messages[0]");
+            } else if (post && is_visitor(&actor)) {
+                /* the message as a visitor sees it: its author is "staff", never who */
+                json_t *m = json_pack("{s:o}", "message",
+                                      cc_pbjson_from_message(&rep->messages[0]->base));
+                json_t *v = gw_visitor_view(m);
+                reply_value(r, 201, json_incref(json_object_get(v, "message")));
+                json_decref(v);
+                json_decref(m);
             } else if (post) {
                 reply_value(r, 201, cc_pbjson_from_message(&rep->messages[0]->base));
             } else {
                 json_t *j = cc_pbjson_from_message(out);
                 json_object_del(j, "error");
-                reply_value(r, 200, j);
+                if (is_visitor(&actor))
+                    reply_visitor(r, 200, j);
+                else
+                    reply_value(r, 200, j);
             }
         }
     }

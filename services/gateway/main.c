@@ -9,6 +9,7 @@
 #include "health.h"
 #include "http.h"
 #include "resync.h"
+#include "revoke.h"
 #include "ws.h"
 
 #include <stdio.h>
@@ -45,7 +46,7 @@ int main(void)
     }
     if (gw_health_start(ctx.health, err, sizeof(err)) != CC_OK ||
         gw_ws_start(&ctx.ws, &ctx, err, sizeof(err)) != CC_OK ||
-        gw_resync_start(&resync, &ctx) != CC_OK ||
+        gw_revoke_start(&ctx, err, sizeof(err)) != CC_OK || gw_resync_start(&resync, &ctx) != CC_OK ||
         gw_http_start(&http, &ctx, err, sizeof(err)) != CC_OK) {
         cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);
         rc = CC_EXIT_FAIL;

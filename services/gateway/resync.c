@@ -4,6 +4,9 @@
 #include "cc_log.h"
 #include "cc_pbjson.h"
 #include "enquiry.pb-c.h"
+#include "presence.pb-c.h"
+#include "revoke.h"
+#include "visitor.h"
 #include "ws.h"
 
 #include <jansson.h>
@@ -74,11 +77,35 @@ static void enquiry(struct gw_resync *r, const char *enquiry_id)
                        r->ctx->cfg->request_timeout_ms, &out) != CC_OK)
         return;
     rep = (Cc__EnquiryReply *)out;
-    if (!cc_error_is_set(rep->error) && rep->enquiry != NULL)
-        push_json(r, false, enquiry_id,
-                  json_pack("{s:s,s:o}", "type", "enquiry.resync", "enquiry",
-                            cc_pbjson_from_message(&rep->enquiry->base)));
+    if (!cc_error_is_set(rep->error) && rep->enquiry != NULL) {
+        json_t *j = json_pack("{s:s,s:o}", "type", "enquiry.resync", "enquiry",
+                              cc_pbjson_from_message(&rep->enquiry->base));
+        push_json(r, false, enquiry_id, gw_visitor_view(j)); /* only what is theirs */
+        json_decref(j);
+    }
     protobuf_c_message_free_unpacked(out, NULL);
+}
+
+/* Whether the staff member's consoles here may stay: false only when
+ * presence answered that they have no live session left (revoked, logged
+ * out or expired while this gateway could not hear of it: revoke.h). */
+static bool still_signed_in(struct gw_resync *r, const char *staff_id)
+{
+    Cc__SessionsRequest q = CC__SESSIONS_REQUEST__INIT;
+    ProtobufCMessage *out = NULL;
+    Cc__SessionsReply *rep;
+    bool in = true; /* no answer: not known to be revoked */
+
+    q.staff_id = (char *)staff_id;
+    if (cc_bus_request(r->ctx->bus, "cc.presence.sessions", &q.base,
+                       &cc__sessions_reply__descriptor, r->ctx->cfg->request_timeout_ms,
+                       &out) != CC_OK)
+        return true;
+    rep = (Cc__SessionsReply *)out;
+    if (!cc_error_is_set(rep->error) && rep->live == 0)
+        in = false;
+    protobuf_c_message_free_unpacked(out, NULL);
+    return in;
 }
 
 static int by_id(const void *a, const void *b)
@@ -99,7 +126,9 @@ static void once(struct gw_resync *r)
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && by_id(&to[i - 1], &to[i]) == 0)
             continue;
-        if (to[i].staff)
+        if (to[i].staff && !still_signed_in(r, to[i].id))
+            gw_ws_close_staff(r->ctx->ws, to[i].id, GW_WS_CLOSE_REVOKED, GW_REVOKED_REASON);
+        else if (to[i].staff)
             panel(r, to[i].id);
         else
             enquiry(r, to[i].id);

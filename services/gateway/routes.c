@@ -4,6 +4,7 @@
  * are tried first, then static files under /.
  */
 #include "routes.h"
+#include "audit.h"
 #include "directory.h"
 #include "enquiries.h"
 #include "staff.h"
@@ -52,6 +53,7 @@ static const struct route routes[] = {
     {"GET PUT DELETE", "/api/v1/channels/{id}", gw_directory_item, BUS},
     {"GET POST", "/api/v1/numbers", gw_directory_collection, BUS},
     {"GET PUT DELETE", "/api/v1/numbers/{id}", gw_directory_item, BUS},
+    {"GET", "/api/v1/audit", gw_audit_list, BUS},
 };
 
 /* True when path matches pattern segment by segment; a "{id}" segment

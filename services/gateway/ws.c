@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "event.pb-c.h"
 #include "presence.pb-c.h"
+#include "visitor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@
 #define DEAD_AFTER_MS (3 * PING_EVERY_MS)
 #define TICK_MS 1000
 #define MAX_MESSAGE (64 * 1024) /* what a client may send */
+#define CLOSE_WAIT_MS 2000      /* for the client's answer to our close frame */
 
 struct msg {
     struct msg *next;
@@ -55,6 +57,11 @@ struct conn {
     struct msg *out_head, *out_tail;
     size_t out_len;
     bool doomed;  /* outbox overflowed: close */
+
+    uint16_t close_code; /* != 0: close with this code and reason (gw_ws_close_staff) */
+    char close_reason[64];
+    int64_t close_by_ms; /* != 0: our close frame is queued; gone by then at the latest */
+
     bool dirty;         /* in hub->dirty: has something to write */
     struct conn *dnext; /* the next one in hub->dirty */
     bool dead;          /* closed; freed at the end of the hub's batch */
@@ -418,7 +425,16 @@ static bool service_locked(struct conn *c, uint32_t events)
 
     if (c->doomed)
         return false;
-    flush_outbox_locked(c);
+    if (c->close_code != 0 && c->close_by_ms == 0) {
+        /* revoked: nothing queued here is sent any more; the closing
+         * handshake starts (our close frame; the socket goes when the
+         * client answers with its own, or at close_by_ms: tick_locked) */
+        wslay_event_queue_close(c->ws, c->close_code, (const uint8_t *)c->close_reason,
+                                strlen(c->close_reason));
+        c->close_by_ms = cc_mono_ms() + CLOSE_WAIT_MS;
+    }
+    if (c->close_code == 0)
+        flush_outbox_locked(c);
     if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->extra_off < c->extra_len)
         if (wslay_event_recv(c->ws) != 0)
             return false;
@@ -440,6 +456,10 @@ static void tick_locked(struct gw_ws *w)
 
     for (; c != NULL; c = next) {
         next = c->next;
+        if (c->close_by_ms != 0 && now >= c->close_by_ms) {
+            close_locked(w, c); /* closed by us; the client did not answer in time */
+            continue;
+        }
         if (now - c->last_rx_ms > DEAD_AFTER_MS) {
             cc_log(CC_LOG_INFO, "websocket silent, closing", "id", c->id, NULL);
             close_locked(w, c);
@@ -450,7 +470,7 @@ static void tick_locked(struct gw_ws *w)
             wslay_event_queue_msg(c->ws, &ping);
             c->last_ping_ms = now;
         }
-        if (c->staff && now - c->last_hb_ms >= hb_every)
+        if (c->staff && c->close_code == 0 && now - c->last_hb_ms >= hb_every)
             heartbeat(w, c);
         if (!service_locked(c, 0))
             close_locked(w, c);
@@ -530,7 +550,7 @@ static bool enqueue_locked(struct gw_ws *w, bool staff, const char *id, const ch
 
     for (struct conn *c = w->bucket[bucket_of(staff, id)]; c != NULL; c = c->bnext) {
         struct msg *msg;
-        if (c->staff != staff || strcmp(c->id, id) != 0 || c->doomed)
+        if (c->staff != staff || strcmp(c->id, id) != 0 || c->doomed || c->close_code != 0)
             continue;
         if (c->out_len >= GW_WS_MAX_OUTBOX) {
             c->doomed = true; /* a reader this slow would only fall further behind */
@@ -566,6 +586,12 @@ static char *push_text(const Cc__Event *ev, const struct gw_push *p, json_t *bod
     if (j == NULL)
         return NULL;
     json_object_update(j, body);
+    if (!p->staff) { /* a visitor: only what is theirs (visitor.h) */
+        json_t *v = gw_visitor_view(j);
+        json_decref(j);
+        if ((j = v) == NULL)
+            return NULL;
+    }
     text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     return text;
@@ -639,7 +665,7 @@ struct gw_ws_recipient *gw_ws_recipients(struct gw_ws *w, size_t *n)
     pthread_mutex_lock(&w->lock);
     out = w->nconn > 0 ? calloc((size_t)w->nconn, sizeof(*out)) : NULL;
     for (struct conn *c = w->conns; out != NULL && c != NULL && k < (size_t)w->nconn; c = c->next) {
-        if (c->dead || c->doomed)
+        if (c->dead || c->doomed || c->close_code != 0)
             continue;
         out[k].staff = c->staff;
         snprintf(out[k].id, sizeof(out[k].id), "%s", c->id);
@@ -661,6 +687,29 @@ void gw_ws_push_text(struct gw_ws *w, bool staff, const char *id, const char *te
         uint64_t one = 1;
         ssize_t wr = write(w->evfd, &one, sizeof(one));
         (void)wr;
+    }
+}
+
+void gw_ws_close_staff(struct gw_ws *w, const char *staff_id, uint16_t code, const char *reason)
+{
+    bool found = false;
+
+    pthread_mutex_lock(&w->lock);
+    for (struct conn *c = w->bucket[bucket_of(true, staff_id)]; c != NULL; c = c->bnext) {
+        if (!c->staff || strcmp(c->id, staff_id) != 0 || c->close_code != 0)
+            continue;
+        c->close_code = code;
+        snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
+        mark_dirty_locked(w, c); /* the hub closes it (service_locked) */
+        found = true;
+    }
+    pthread_mutex_unlock(&w->lock);
+    if (found) {
+        uint64_t one = 1;
+        ssize_t wr = write(w->evfd, &one, sizeof(one));
+        (void)wr;
+        cc_log(CC_LOG_INFO, "closing the sockets of a staff member", "staff_id", staff_id, "reason",
+               reason, NULL);
     }
 }
 

@@ -10,7 +10,8 @@
  * Staff get every enquiry event addressed to them (offered, withdrawn,
  * answered, ...) and their own presence.changed; a visitor gets the
  * outcome events of their enquiry (answered, missed, voicemail, blocked,
- * cancelled, ended). Client -> server messages are read and ignored.
+ * cancelled, ended), in the visitor's view (visitor.h: no staff_id, no
+ * staff-side field). Client -> server messages are read and ignored.
  *
  * While a staff console's socket is open the hub sends its heartbeat to
  * presence (every CC_HEARTBEAT_TIMEOUT_S / 3); when the socket goes, the
@@ -66,5 +67,13 @@ struct gw_ws_recipient {
 struct gw_ws_recipient *gw_ws_recipients(struct gw_ws *w, size_t *n);
 /* Queues text to every socket of the recipient and wakes the hub; any thread. */
 void gw_ws_push_text(struct gw_ws *w, bool staff, const char *id, const char *text);
+
+/* Closes every socket of staff member staff_id here with a close frame of
+ * code and reason (at most 63 bytes), e.g. when their sessions are revoked
+ * (revoke.h); nothing more is pushed to them. Any thread: the hub sends
+ * the close frame and closes the socket when the client answers with its
+ * own, or 2 s later. */
+#define GW_WS_CLOSE_REVOKED 4401 /* reason "session_revoked" */
+void gw_ws_close_staff(struct gw_ws *w, const char *staff_id, uint16_t code, const char *reason);
 
 #endif

@@ -1,24 +1,11 @@
 /* dir_mirror: the directory as Redis keys, rewritten atomically. */
 #include "dir_mirror.h"
+#include "dir_valid.h"
+#include "lua_presence.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ARGV is a flat list of 4-tuples: op, key, a, b.
- *   hset key field value | sadd key member - | set key value - */
-static const char *const rewrite_lua =
-    "local old = redis.call('SMEMBERS', KEYS[1])\n"
-    "for _, k in ipairs(old) do redis.call('DEL', k) end\n"
-    "redis.call('DEL', KEYS[1])\n"
-    "for i = 1, #ARGV, 4 do\n"
-    "  local op, k, a, b = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]\n"
-    "  if op == 'hset' then redis.call('HSET', k, a, b)\n"
-    "  elseif op == 'sadd' then redis.call('SADD', k, a)\n"
-    "  else redis.call('SET', k, a) end\n"
-    "  redis.call('SADD', KEYS[1], k)\n"
-    "end\n"
-    "return redis.call('INCR', KEYS[2])\n";
 
 struct args {
     char **v;
@@ -113,18 +100,38 @@ static void add_channel(struct args *a, const Cc__Channel *c)
 
 cc_status dir_mirror_init(struct cc_redis *redis, int *script_id, char *err, size_t errlen)
 {
-    return cc_redis_script_add(redis, rewrite_lua, script_id, err, errlen);
+    return cc_redis_script_add(redis, presence_lua_mirror, script_id, err, errlen);
 }
 
-cc_status dir_mirror_write(struct cc_redis *redis, int script_id, const Cc__DirReply *all)
+/* The step's own first arguments: what the change was (lua/mirror.lua). */
+static void audit_args(struct args *a, const struct dir_audit *audit)
+{
+    char op[16], kind[16];
+
+    if (audit == NULL) {
+        for (int i = 0; i < 6; i++)
+            push(a, "", 0);
+        return;
+    }
+    snprintf(op, sizeof(op), "%d", (int)audit->op);
+    snprintf(kind, sizeof(kind), "%d", (int)audit->kind);
+    push(a, audit->actor, strlen(audit->actor));
+    push(a, op, strlen(op));
+    push(a, kind, strlen(kind));
+    push(a, audit->key, strlen(audit->key));
+    push(a, audit->created ? "1" : "0", 1);
+    push(a, audit->revoke, strlen(audit->revoke));
+}
+
+cc_status dir_mirror_write(const struct cc_step_frame *frame, int script_id,
+                           const Cc__DirReply *all, const struct dir_audit *audit)
 {
     struct args a = {0};
     char key[160];
-    redisReply *rep;
+    redisReply *rep = NULL;
     cc_status st;
 
-    push(&a, "cc:dir:keys", 11);
-    push(&a, "cc:dir:version", 14);
+    audit_args(&a, audit);
     for (size_t i = 0; i < all->n_groups; i++) {
         const Cc__Group *g = all->groups[i];
         snprintf(key, sizeof(key), "cc:dir:group:%s", g->id);
@@ -150,16 +157,58 @@ cc_status dir_mirror_write(struct cc_redis *redis, int script_id, const Cc__DirR
         op(&a, "set", key, all->numbers[i]->channel_id, "");
     }
 
-    if (a.failed) {
+    if (a.failed || a.n > CC_STEP_MAX_ARGS_HEAP) {
         st = CC_ERR_NOMEM;
     } else {
-        rep = cc_redis_script_call(redis, script_id, 2, (int)a.n, (const char **)a.v, a.len);
-        st = cc_redis_reply_status(rep);
-        freeReplyObject(rep);
+        st = cc_step_call(frame, script_id, NULL, (int)a.n, (const char **)a.v, a.len, &rep);
+        if (st == CC_OK && strcmp(cc_step_result(rep), "ok") != 0)
+            st = CC_ERR_REDIS;
     }
+    freeReplyObject(rep);
     for (size_t i = 0; i < a.n; i++)
         free(a.v[i]);
     free(a.v);
     free(a.len);
     return st;
+}
+
+/* A decimal enum value in [lo, hi] from an entry field; false otherwise. */
+static bool enum_field(const struct cc_outbox_entry *e, const char *name, int lo, int hi, int *out)
+{
+    const char *v = cc_outbox_get(e, name, NULL);
+    char *end;
+    long n;
+
+    if (v == NULL || v[0] == '\0')
+        return false;
+    n = strtol(v, &end, 10);
+    if (*end != '\0' || n < lo || n > hi)
+        return false;
+    *out = (int)n;
+    return true;
+}
+
+bool dir_mirror_fact(const struct cc_outbox_entry *e, Cc__Event *ev, Cc__DirChange *c)
+{
+    const char *actor = cc_outbox_get(e, "actor", NULL), *key = cc_outbox_get(e, "key", NULL);
+    const char *created = cc_outbox_get(e, "created", NULL);
+    const char *revoked = cc_outbox_get(e, "revoked", NULL);
+    int op, kind;
+
+    cc__dir_change__init(c);
+    if (actor == NULL || actor[0] == '\0' || key == NULL || created == NULL || revoked == NULL ||
+        !enum_field(e, "op", CC__DIR_OP__DIR_OP_CREATE, CC__DIR_OP__DIR_OP_DELETE, &op) ||
+        !enum_field(e, "kind", CC__DIR_KIND__DIR_KIND_GROUP, CC__DIR_KIND__DIR_KIND_NUMBER, &kind))
+        return false;
+    c->actor = (char *)actor;
+    c->op = (Cc__DirOp)op;
+    c->kind = (Cc__DirKind)kind;
+    c->key = (char *)key;
+    c->created = strcmp(created, "1") == 0;
+    c->revoked_staff_id = (char *)revoked;
+    ev->body_case = CC__EVENT__BODY_DIR_CHANGE;
+    ev->dir_change = c;
+    if (dir_actor_is_staff(actor))
+        ev->staff_id = (char *)actor;
+    return true;
 }

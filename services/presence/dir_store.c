@@ -16,6 +16,7 @@ struct dir_store {
     pthread_mutex_t lock; /* guards pg */
     struct cc_pg *pg;
     struct cc_redis *redis;
+    struct cc_step_frame frame; /* of the mirror step (presence's outbox) */
     int mirror_script;
 };
 
@@ -309,8 +310,10 @@ static void rollback(struct dir_store *s)
     sql1(s, "ROLLBACK", 0, NULL, NULL, err, sizeof(err));
 }
 
-/* Reads everything and rewrites the mirror; inside the caller's transaction. */
-static cc_status mirror(struct dir_store *s, char *err, size_t errlen)
+/* Reads everything and rewrites the mirror, with the change's audit fact
+ * and revocation (audit NULL: a rebuild); inside the caller's transaction. */
+static cc_status mirror(struct dir_store *s, const struct dir_audit *audit, char *err,
+                        size_t errlen)
 {
     Cc__DirReply all = CC__DIR_REPLY__INIT;
     cc_status st = load_groups(s, NULL, &all, err, errlen);
@@ -322,12 +325,14 @@ static cc_status mirror(struct dir_store *s, char *err, size_t errlen)
     if (st == CC_OK)
         st = load_numbers(s, NULL, &all, err, errlen);
     if (st == CC_OK) {
-        st = dir_mirror_write(s->redis, s->mirror_script, &all);
-        if (st != CC_OK)
+        st = dir_mirror_write(&s->frame, s->mirror_script, &all, audit);
+        if (st != CC_OK) {
             snprintf(err, errlen, "Redis mirror write failed (%s)", cc_status_str(st));
+            st = CC_ERR_UNAVAILABLE; /* Redis down, or the outbox full: try again */
+        }
     }
     dir_reply_clear(&all);
-    return st == CC_ERR_REDIS || st == CC_ERR_NOMEM ? CC_ERR_UNAVAILABLE : st;
+    return st;
 }
 
 /* ---- writes, one per kind; inside the transaction ---------------------- */
@@ -577,24 +582,63 @@ static cc_status write_item(struct dir_store *s, const Cc__DirRequest *req, bool
     }
 }
 
+/* The role a staff member has now ("" when there is no such row); inside
+ * the transaction, whose advisory lock keeps it until COMMIT. */
+static cc_status role_of(struct dir_store *s, const char *id, char *role, size_t len, char *err,
+                         size_t errlen)
+{
+    cc_status st;
+    PGresult *r = cc_pg_exec_once(s->pg, "SELECT role FROM dir_staff WHERE id = $1", 1, &id, NULL,
+                                  NULL, &st, err, errlen);
+
+    role[0] = '\0';
+    if (r == NULL)
+        return st;
+    if (PQntuples(r) == 1)
+        snprintf(role, len, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return CC_OK;
+}
+
+/* Whether the change ends the staff member's sessions: deleted, or given
+ * another role (what a session may do follows from the role it holds). */
+static bool revokes(const Cc__DirRequest *req, const char *old_role)
+{
+    if (req->kind != CC__DIR_KIND__DIR_KIND_STAFF || old_role[0] == '\0')
+        return false;
+    return req->op == CC__DIR_OP__DIR_OP_DELETE || strcmp(old_role, req->staff->role) != 0;
+}
+
 static cc_status change(struct dir_store *s, const Cc__DirRequest *req, Cc__DirReply *out,
                         struct dir_invalid *why, char *err, size_t errlen)
 {
     bool create = req->op == CC__DIR_OP__DIR_OP_CREATE, created = false;
     bool del = req->op == CC__DIR_OP__DIR_OP_DELETE;
     const char *id = del ? req->id : item_id(req);
+    char old_role[16] = "";
+    struct dir_audit audit;
     cc_status st;
 
     if (!del && req->id != NULL && req->id[0] != '\0' && strcmp(req->id, id) != 0)
         return set_why(why, "id", "the id in the body differs from the one in the path"),
                CC_ERR_INVALID;
     st = begin(s, err, errlen);
-    if (st != CC_OK)
+    if (st == CC_OK && req->kind == CC__DIR_KIND__DIR_KIND_STAFF)
+        st = role_of(s, id, old_role, sizeof(old_role), err, errlen);
+    if (st != CC_OK) {
+        rollback(s);
         return st;
+    }
     st = del ? delete_row(s, req->kind, id, why, err, errlen)
              : write_item(s, req, create, &created, why, err, errlen);
+    audit = (struct dir_audit){.actor = req->actor,
+                               .op = req->op,
+                               .kind = req->kind,
+                               .key = id,
+                               .created = created,
+                               .revoke = revokes(req, old_role) ? id : ""};
     if (st == CC_OK)
-        st = mirror(s, err, errlen);
+        st = mirror(s, &audit, err, errlen);
     if (st == CC_OK && !del)
         st = load(s, req->kind, id, out, err, errlen);
     if (st != CC_OK) {
@@ -622,6 +666,10 @@ cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__D
         return CC_ERR_INVALID;
     if (req->op == CC__DIR_OP__DIR_OP_DELETE && (req->id == NULL || req->id[0] == '\0'))
         return set_why(why, "id", "id is required"), CC_ERR_INVALID;
+    if ((write || req->op == CC__DIR_OP__DIR_OP_DELETE) && !dir_valid_actor(req->actor))
+        return set_why(why, "actor",
+                       "who makes the change is required (a staff id, bootstrap or ccctl)"),
+               CC_ERR_INVALID;
 
     pthread_mutex_lock(&s->lock);
     switch (req->op) {
@@ -689,8 +737,8 @@ bool dir_store_ok(struct dir_store *s)
     return ok;
 }
 
-cc_status dir_store_open(struct dir_store **sp, const char *pg_url, int timeout_ms,
-                         struct cc_redis *redis, char *err, size_t errlen)
+cc_status dir_store_open(struct dir_store **sp, const struct cc_config *cfg, struct cc_redis *redis,
+                         char *err, size_t errlen)
 {
     struct dir_store *s = calloc(1, sizeof(*s));
     cc_status st;
@@ -700,7 +748,8 @@ cc_status dir_store_open(struct dir_store **sp, const char *pg_url, int timeout_
         return CC_ERR_NOMEM;
     pthread_mutex_init(&s->lock, NULL);
     s->redis = redis;
-    st = cc_pg_open(&s->pg, pg_url, timeout_ms, err, errlen);
+    cc_step_frame_init(&s->frame, redis, cfg->service, cfg->idempotency_ttl_s, cfg->outbox_max);
+    st = cc_pg_open(&s->pg, cfg->pg_url, cfg->connect_timeout_ms, err, errlen);
     if (st == CC_OK)
         st = cc_pg_migrate(s->pg, "directory", migrations,
                            sizeof(migrations) / sizeof(migrations[0]), err, errlen);
@@ -710,7 +759,7 @@ cc_status dir_store_open(struct dir_store **sp, const char *pg_url, int timeout_
         /* the mirror is rebuilt from PostgreSQL at every start */
         st = begin(s, err, errlen);
         if (st == CC_OK)
-            st = mirror(s, err, errlen);
+            st = mirror(s, NULL, err, errlen);
         if (st == CC_OK)
             st = sql1(s, "COMMIT", 0, NULL, NULL, err, errlen);
         else

@@ -4,14 +4,19 @@
  *
  * Every change runs in one transaction under an advisory lock: change the
  * rows, read the whole directory back, rewrite the Redis mirror (one Lua
- * step, see dir_mirror.h), then COMMIT. So the mirror always equals a
- * committed state, two presence replicas never interleave, and a change
- * whose mirror write fails is rolled back and reported (CC_ERR_UNAVAILABLE).
+ * step, see dir_mirror.h, which also appends the change's audit fact
+ * "directory.changed" naming DirRequest.actor to presence's outbox and ends
+ * the sessions of a staff member deleted or given another role), then
+ * COMMIT. So the mirror always equals a committed state, two presence
+ * replicas never interleave, and a change whose mirror write fails (Redis
+ * down, the outbox or the event stream full) is rolled back and reported
+ * (CC_ERR_UNAVAILABLE).
  *
  * Thread-safe: an internal mutex serialises use of the one connection.
  */
 #ifndef DIR_STORE_H
 #define DIR_STORE_H
+#include "cc_config.h"
 #include "cc_redis.h"
 #include "cc_status.h"
 #include "dir_valid.h"
@@ -19,14 +24,16 @@
 
 struct dir_store;
 
-/* Connects (retrying for timeout_ms), migrates, and rewrites the mirror
- * from PostgreSQL. redis is borrowed until dir_store_close. */
-cc_status dir_store_open(struct dir_store **sp, const char *pg_url, int timeout_ms,
+/* Connects to cfg->pg_url (retrying for cfg->connect_timeout_ms),
+ * migrates, and rewrites the mirror from PostgreSQL. cfg (its outbox
+ * settings) and redis are borrowed until dir_store_close. */
+cc_status dir_store_open(struct dir_store **sp, const struct cc_config *cfg,
                          struct cc_redis *redis, char *err, size_t errlen);
 void dir_store_close(struct dir_store *s);
 
 /*
- * Runs one request. Fills out (heap; free its contents with
+ * Runs one request; a change (CREATE, PUT, DELETE) must name its actor.
+ * Fills out (heap; free its contents with
  * protobuf_c_message_free_unpacked on a heap copy, or dir_reply_clear).
  * Returns CC_OK, CC_ERR_INVALID (why says which field), CC_ERR_NOT_FOUND,
  * CC_ERR_CONFLICT (why says why), or CC_ERR_UNAVAILABLE/CC_ERR_PG.

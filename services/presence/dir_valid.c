@@ -46,6 +46,17 @@ bool dir_valid_id(const char *s)
     return true;
 }
 
+bool dir_actor_is_staff(const char *actor)
+{
+    return actor != NULL && strcmp(actor, DIR_ACTOR_BOOTSTRAP) != 0 &&
+           strcmp(actor, DIR_ACTOR_CCCTL) != 0;
+}
+
+bool dir_valid_actor(const char *actor)
+{
+    return dir_valid_id(actor); /* a staff id, or one of the two reserved words */
+}
+
 bool dir_valid_email(const char *s)
 {
     const char *at = s != NULL ? strchr(s, '@') : NULL;
@@ -106,6 +117,8 @@ bool dir_check_staff(const Cc__Staff *s, bool need_password, struct dir_invalid 
 
     if (!dir_valid_id(s->id))
         return bad(why, "id", "id must be 1-64 characters of a-z, 0-9, '-' or '_'");
+    if (!dir_actor_is_staff(s->id))
+        return bad(why, "id", "bootstrap and ccctl are reserved: they name who changes things");
     if (!check_name(s->name, DIR_NAME_MAX, why))
         return false;
     if (!dir_valid_email(s->email))

@@ -25,7 +25,16 @@ struct dir_invalid {
     char message[160];
 };
 
+/* Who changes the directory (DirRequest.actor, recorded in the audit fact):
+ * a staff id, or one of these two, which are therefore no staff ids. */
+#define DIR_ACTOR_BOOTSTRAP "bootstrap" /* the gateway's static CC_ADMIN_TOKEN */
+#define DIR_ACTOR_CCCTL "ccctl"         /* ccctl apply, on the bus */
+
 bool dir_valid_id(const char *s);
+/* A well-formed actor (an id); not NULL. */
+bool dir_valid_actor(const char *actor);
+/* Whether the actor names a staff member (not a reserved word). */
+bool dir_actor_is_staff(const char *actor);
 bool dir_valid_email(const char *s);
 bool dir_valid_e164(const char *s);
 

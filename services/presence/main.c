@@ -43,8 +43,7 @@ int main(void)
     rc = cc_service_connect_redis(&svc, &p.redis);
     if (rc != 0)
         goto out;
-    st = dir_store_open(&p.dir, svc.cfg.pg_url, svc.cfg.connect_timeout_ms, p.redis, err,
-                        sizeof(err));
+    st = dir_store_open(&p.dir, &svc.cfg, p.redis, err, sizeof(err));
     if (st != CC_OK) {
         cc_log(CC_LOG_ERROR, "directory not available, not starting", "error", err, NULL);
         rc = st == CC_ERR_UNAVAILABLE ? CC_EXIT_UNAVAILABLE : CC_EXIT_FAIL;

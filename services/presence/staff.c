@@ -2,6 +2,7 @@
 #include "staff.h"
 #include "cc_error.h"
 #include "cc_events.h"
+#include "dir_mirror.h"
 #include "cc_outbox.h"
 #include "cc_step.h"
 #include "lua_presence.h"
@@ -25,6 +26,7 @@ struct staff {
     struct dir_store *dir;
     const struct cc_config *cfg;
     int status_script, heartbeat_script, sweep_script, session_script, outbound_script;
+    int sessions_script;
     struct cc_step_frame frame;
     struct cc_outbox *outbox;       /* relays presence.changed (facts of the Lua steps) */
     struct cc_outbox_builder builder;
@@ -125,12 +127,14 @@ static void presence_from(Cc__StaffPresence *p, Cc__StaffActivity *act, const ch
     presence_from_kv(p, act, sid, k, v, n, now, stale_ms);
 }
 
-/* ---- the outbox: presence.changed entries -> events (relay thread) ---------- */
+/* ---- the outbox: presence.changed and directory.changed entries -> events
+ * (relay thread) ---------------------------------------------------------- */
 
 /* What one built event holds until clear: touched by the relay thread only. */
 struct scratch {
     Cc__StaffPresence p;
     Cc__StaffActivity act;
+    Cc__DirChange change;
     json_t *snapshot;
     int64_t stale_ms;
 };
@@ -138,14 +142,20 @@ struct scratch {
 static bool build(void *arg, const struct cc_outbox_entry *e, Cc__Event *ev)
 {
     struct scratch *sc = arg;
+    const char *type = cc_outbox_get(e, "type", NULL);
     size_t len;
-    const char *snap = cc_outbox_get(e, "presence", &len), *sid = cc_outbox_get(e, "staff", NULL);
-    const char *ts = cc_outbox_get(e, "ts", NULL);
+    const char *snap, *sid, *ts;
     const char *k[PRESENCE_FIELDS_MAX], *v[PRESENCE_FIELDS_MAX];
     const char *key;
     json_t *val;
     size_t n = 0;
 
+    /* the audit fact of a directory change (dir_mirror, lua/mirror.lua) */
+    if (type != NULL && strcmp(type, "directory.changed") == 0)
+        return dir_mirror_fact(e, ev, &sc->change);
+    snap = cc_outbox_get(e, "presence", &len);
+    sid = cc_outbox_get(e, "staff", NULL);
+    ts = cc_outbox_get(e, "ts", NULL);
     sc->snapshot = snap != NULL ? json_loadb(snap, len, 0, NULL) : NULL;
     if (!json_is_object(sc->snapshot) || sid == NULL || ts == NULL)
         return false;
@@ -254,11 +264,18 @@ static void on_login(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMe
     token_key(key, token);
     {
         char ttl[24];
-        const char *args[4] = {key, id, role, ttl};
+        const char *args[3] = {key, id, ttl};
         redisReply *r = NULL;
         snprintf(ttl, sizeof(ttl), "%lld", (long long)s->cfg->session_ttl_s * 1000);
-        (void)cc_step_call(&s->frame, s->session_script, NULL, 4, args, NULL, &r);
-        st = answered(r, REDIS_REPLY_INTEGER);
+        (void)cc_step_call(&s->frame, s->session_script, NULL, 3, args, NULL, &r);
+        st = answered(r, REDIS_REPLY_ARRAY);
+        /* the session holds the role the directory mirror has now; a staff
+         * member missing from it (deleted this instant, or the mirror not
+         * there) gets no session: "try again", never "wrong password" */
+        if (st == CC_OK && strcmp(cc_step_result(r), "ok") == 0)
+            snprintf(role, sizeof(role), "%s", cc_step_str(r, 1));
+        else
+            st = CC_ERR_UNAVAILABLE;
         freeReplyObject(r);
     }
     if (st == CC_OK)
@@ -447,6 +464,34 @@ static void on_activity(struct cc_bus *bus, const struct cc_bus_msg *m, Protobuf
     freeReplyObject(r);
 }
 
+/* How many live sessions a staff member has (lua/sessions.lua): a gateway
+ * asks after a NATS reconnect, for the consoles it holds. */
+static void on_sessions(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                        void *arg)
+{
+    struct staff *s = arg;
+    Cc__SessionsRequest *req = (Cc__SessionsRequest *)pb;
+    Cc__SessionsReply rep = CC__SESSIONS_REPLY__INIT;
+    Cc__Error err = CC__ERROR__INIT;
+    const char *args[1] = {req->staff_id};
+    redisReply *r = NULL;
+
+    if (req->staff_id[0] == '\0') {
+        error_reply(&err, CC_ERR_INVALID, "staff_id is required");
+        rep.error = &err;
+    } else {
+        (void)cc_step_call(&s->frame, s->sessions_script, NULL, 1, args, NULL, &r);
+        if (answered(r, REDIS_REPLY_INTEGER) == CC_OK) {
+            rep.live = (int32_t)r->integer;
+        } else {
+            error_reply(&err, CC_ERR_UNAVAILABLE, "try again");
+            rep.error = &err;
+        }
+    }
+    cc_bus_reply(bus, m, &rep.base);
+    freeReplyObject(r);
+}
+
 /* ---- sweep ---------------------------------------------------------------- */
 
 /* CC_OK when the sweep ran (whether or not it took anyone offline); else why
@@ -531,6 +576,8 @@ cc_status staff_start(struct staff **sp, struct cc_bus *bus, struct cc_redis *re
     if (st == CC_OK)
         st = cc_redis_script_add(redis, presence_lua_activity, &s->outbound_script, err, errlen);
     if (st == CC_OK)
+        st = cc_redis_script_add(redis, presence_lua_sessions, &s->sessions_script, err, errlen);
+    if (st == CC_OK)
         st = cc_events_ensure(bus, cfg, err, errlen);
     if (st == CC_OK) {
         struct scratch *sc = calloc(1, sizeof(*sc));
@@ -573,6 +620,7 @@ cc_status staff_serve(struct staff *s)
         {"cc.presence.heartbeat", &cc__heartbeat_request__descriptor, on_heartbeat},
         {"cc.presence.get", &cc__get_presence_request__descriptor, on_get},
         {"cc.presence.activity", &cc__set_activity_request__descriptor, on_activity},
+        {"cc.presence.sessions", &cc__sessions_request__descriptor, on_sessions},
     };
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
         cc_status st =

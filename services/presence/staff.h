@@ -5,7 +5,11 @@
  * and is published as a presence.changed event.
  *
  *   cc:session:<sha256(token)>  hash {staff_id, role, created_ms}, expires
- *                               after CC_SESSION_TTL_S
+ *                               after CC_SESSION_TTL_S; role is the
+ *                               directory mirror's at login
+ *   cc:sessions:<sid>           set of the staff member's session keys (what
+ *                               a directory change that revokes them ends:
+ *                               dir_mirror), expiring with the newest
  *   cc:presence:<sid>           hash {status, changed_at_ms, last_seen_ms,
  *                               call, followup_until_ms, outbound, chats}
  *   cc:presence:live            zset sid -> last_seen_ms of everyone not
@@ -29,7 +33,7 @@ struct staff;
  * thread (every 1 s; any replica may sweep, the script makes it exactly-once). */
 cc_status staff_start(struct staff **sp, struct cc_bus *bus, struct cc_redis *redis,
                       struct dir_store *dir, const struct cc_config *cfg, char *err, size_t errlen);
-/* Subscribes cc.presence.{login,auth,logout,status,heartbeat,get}. */
+/* Subscribes cc.presence.{login,auth,logout,status,heartbeat,get,activity,sessions}. */
 cc_status staff_serve(struct staff *s);
 /* Stops the sweep thread (it publishes through the bus: call before the bus
  * is drained). Handlers may still run until the bus is drained. */

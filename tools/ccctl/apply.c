@@ -43,6 +43,7 @@ static int put_one(struct cc_bus *bus, int timeout_ms, const struct section *sec
         return 1;
     }
     req.op = CC__DIR_OP__DIR_OP_PUT;
+    req.actor = "ccctl"; /* the audit fact of each change names ccctl */
     cc_dirreq_set_item(&req, sec->kind, m);
     st = cc_bus_request(bus, "cc.presence.dir", &req.base, &cc__dir_reply__descriptor, timeout_ms,
                         &out);
