@@ -39,7 +39,7 @@ SERVICES := gateway ingress queue presence media calllog
 # extra libraries per program
 LIBS_gateway  := -lmicrohttpd -lwslay -lcrypto
 LIBS_calllog  :=
-LIBS_presence := -lcrypto
+LIBS_presence := -lcrypto -largon2
 LIBS_ccctl    := -ljansson
 LIBS_ingress  :=
 LIBS_queue    := -lcrypto
@@ -138,15 +138,16 @@ $(foreach t,$(UNIT_SRC),$(eval $(call unit,$(t:.c=),$(word 3,$(subst /, ,$(t))))
 # Fuzz targets: replayed over their corpus under ASan by `make test`;
 # built with libFuzzer by `make fuzz`.
 # A target may link a service's modules: FUZZ_OBJS_<target>.
-INC_fuzz := -Iservices/calllog -Iservices/gateway
+INC_fuzz := -Iservices/calllog -Iservices/gateway -Iservices/presence
 FUZZ_OBJS_fuzz_event     := $(B)/obj/services/calllog/row.o
-FUZZ_OBJS_fuzz_http_path := $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/gateway/*.c)))
+FUZZ_OBJS_fuzz_password  := $(B)/obj/services/presence/password.o
+FUZZ_OBJS_fuzz_http_path := $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/gateway/*.c))) $(LUA_O_gateway)
 define fuzz
 $(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/replay.o $(FUZZ_OBJS_$(1)) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(FUZZ_LIBS) $$(LDLIBS_BASE)
 endef
-FUZZ_LIBS := -lmicrohttpd -lwslay -lcrypto
+FUZZ_LIBS := -lmicrohttpd -lwslay -lcrypto -largon2
 $(foreach f,$(FUZZ_SRC),$(eval $(call fuzz,$(basename $(notdir $(f))))))
 
 unit: $(UNIT_BINS)

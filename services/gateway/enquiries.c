@@ -2,6 +2,7 @@
 #include "enquiries.h"
 #include "auth.h"
 #include "idem.h"
+#include "ratelimit.h"
 #include "cc_pbjson.h"
 #include "enquiry.pb-c.h"
 #include "errors.h"
@@ -58,7 +59,8 @@ void gw_enquiries_create(struct gw_ctx *ctx, const struct gw_request *req, struc
         gw_reply_error(r, 400, "invalid", "leg_id is set by ingress, not by clients", "leg_id");
     } else if (((Cc__CreateEnquiryRequest *)in)->meta != NULL) {
         gw_reply_error(r, 400, "invalid", "not a field of an enquiry", "meta");
-    } else if (gw_idem_meta(ctx, req, "", &idem, r)) {
+    } else if (gw_idem_meta(ctx, req, "", &idem, r) &&
+               gw_rate_enquiry(ctx->rate, req, ((Cc__CreateEnquiryRequest *)in)->channel_id, r)) {
         Cc__CreateEnquiryRequest *cr = (Cc__CreateEnquiryRequest *)in;
         bool answered;
         cr->meta = &idem.meta;
@@ -240,6 +242,10 @@ void gw_enquiries_messages(struct gw_ctx *ctx, const struct gw_request *req, str
             goto out;
         }
         cr.text = (char *)json_string_value(text);
+        /* a visitor's messages are bounded (ratelimit.h); staff are not */
+        if (actor.visitor_token != NULL && actor.visitor_token[0] != '\0' &&
+            !gw_rate_chat(ctx->rate, req, actor.visitor_token, r))
+            goto out;
     }
     if (call(ctx, "cc.queue.chat", &cr.base, &cc__chat_reply__descriptor, &out, r)) {
         Cc__ChatReply *rep = (Cc__ChatReply *)out;
