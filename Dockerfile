@@ -19,7 +19,7 @@ RUN apt-get update \
         libnats-dev libmicrohttpd-dev libhiredis-dev \
         libprotobuf-c-dev protobuf-c-compiler \
         libsrtp2-dev libssl-dev libjansson-dev libwslay-dev \
-        libsofia-sip-ua-dev libqrencode-dev libopus-dev libpq-dev \
+        libsofia-sip-ua-dev libqrencode-dev libopus-dev libpq-dev libargon2-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -38,7 +38,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libnats3.4 libmicrohttpd12 libhiredis0.14 libprotobuf-c1 \
         libsrtp2-1 libssl3 libjansson4 libwslay1 libsofia-sip-ua0 \
-        libqrencode4 libopus0 libpq5 \
+        libqrencode4 libopus0 libpq5 libargon2-1 \
         ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 cc \

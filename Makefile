@@ -39,7 +39,7 @@ SERVICES := gateway ingress queue presence media calllog
 # extra libraries per program
 LIBS_gateway  := -lmicrohttpd -lwslay -lcrypto
 LIBS_calllog  :=
-LIBS_presence := -lcrypto
+LIBS_presence := -lcrypto -largon2
 LIBS_ccctl    := -ljansson
 LIBS_ingress  :=
 LIBS_queue    := -lcrypto
@@ -138,9 +138,10 @@ $(foreach t,$(UNIT_SRC),$(eval $(call unit,$(t:.c=),$(word 3,$(subst /, ,$(t))))
 # Fuzz targets: replayed over their corpus under ASan by `make test`;
 # built with libFuzzer by `make fuzz`.
 # A target may link a service's modules: FUZZ_OBJS_<target>.
-INC_fuzz := -Iservices/calllog -Iservices/gateway
+INC_fuzz := -Iservices/calllog -Iservices/gateway -Iservices/presence
 FUZZ_OBJS_fuzz_event     := $(B)/obj/services/calllog/row.o
-FUZZ_OBJS_fuzz_http_path := $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/gateway/*.c)))
+FUZZ_OBJS_fuzz_password  := $(B)/obj/services/presence/password.o
+FUZZ_OBJS_fuzz_http_path := $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/gateway/*.c))) $(LUA_O_gateway)
 FUZZ_OBJS_fuzz_visitor   := $(B)/obj/services/gateway/visitor.o
 FUZZ_OBJS_fuzz_audit_limit := $(FUZZ_OBJS_fuzz_http_path)
 define fuzz
@@ -148,7 +149,7 @@ $(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/repl
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(FUZZ_LIBS) $$(LDLIBS_BASE)
 endef
-FUZZ_LIBS := -lmicrohttpd -lwslay -lcrypto
+FUZZ_LIBS := -lmicrohttpd -lwslay -lcrypto -largon2
 $(foreach f,$(FUZZ_SRC),$(eval $(call fuzz,$(basename $(notdir $(f))))))
 
 unit: $(UNIT_BINS)

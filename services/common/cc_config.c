@@ -29,6 +29,61 @@ bool cc_config_parse_int(const char *s, long min, long max, long *out)
     return true;
 }
 
+/* digits only, at most 7 of them, value in [1, max] */
+static bool parse_count(const char *s, size_t len, long max, int *out)
+{
+    long v = 0;
+
+    if (len == 0 || len > 7)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v < 1 || v > max)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+bool cc_config_parse_rate(const char *s, size_t len, struct cc_rate *out)
+{
+    const char *slash;
+    struct cc_rate r;
+
+    if (s == NULL)
+        return false;
+    if ((len == 3 && memcmp(s, "off", 3) == 0) || (len == 1 && s[0] == '0')) {
+        out->burst = 0;
+        out->period_s = 0;
+        return true;
+    }
+    slash = memchr(s, '/', len);
+    if (slash == NULL || !parse_count(s, (size_t)(slash - s), CC_RATE_BURST_MAX, &r.burst) ||
+        !parse_count(slash + 1, (size_t)(s + len - slash - 1), CC_RATE_PERIOD_MAX, &r.period_s))
+        return false;
+    *out = r;
+    return true;
+}
+
+static cc_status get_rate(const char *name, const char *def, struct cc_rate *out, char *err,
+                          size_t errlen)
+{
+    const char *s = getenv(name);
+
+    if (s == NULL)
+        s = def;
+    if (!cc_config_parse_rate(s, strlen(s), out)) {
+        snprintf(err, errlen,
+                 "%s=\"%.40s\" is invalid: expected <requests>/<seconds> (1 to %d requests, 1 to "
+                 "%d seconds, e.g. 30/60) or off",
+                 name, s, CC_RATE_BURST_MAX, CC_RATE_PERIOD_MAX);
+        return CC_ERR_CONFIG;
+    }
+    return CC_OK;
+}
+
 static cc_status get_long(const char *name, long def, long min, long max, long *out, char *err,
                           size_t errlen)
 {
@@ -165,6 +220,28 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
     }
     TRY(get_int("CC_CALLLOG_BATCH", 256, 1, CC_CALLLOG_BATCH_MAX, &cfg->calllog_batch, err,
                 errlen));
+    /* the defaults: what one visitor, one office or one busy channel of a
+     * real contact centre does, with room (README.md, Configuration) */
+    TRY(get_rate("CC_RATE_ENQUIRY_ADDRESS", "30/60", &cfg->rate_enquiry_address, err, errlen));
+    TRY(get_rate("CC_RATE_ENQUIRY_CHANNEL", "600/60", &cfg->rate_enquiry_channel, err, errlen));
+    TRY(get_rate("CC_RATE_CHAT_VISITOR", "30/60", &cfg->rate_chat_visitor, err, errlen));
+    TRY(get_rate("CC_RATE_CHAT_ADDRESS", "120/60", &cfg->rate_chat_address, err, errlen));
+    TRY(get_rate("CC_RATE_LOGIN_ACCOUNT", "10/300", &cfg->rate_login_account, err, errlen));
+    TRY(get_rate("CC_RATE_LOGIN_ADDRESS", "60/60", &cfg->rate_login_address, err, errlen));
+    {
+        const char *tp = getenv("CC_TRUSTED_PROXIES");
+        char why[128];
+        if (tp != NULL &&
+            cc_cidr_list_parse(&cfg->trusted_proxies, tp, strlen(tp), why, sizeof(why)) != CC_OK) {
+            snprintf(err, errlen, "CC_TRUSTED_PROXIES is invalid: %s", why);
+            return CC_ERR_CONFIG;
+        }
+    }
+    {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        cpus = cpus < 1 ? 1 : cpus > 64 ? 64 : cpus;
+        TRY(get_int("CC_PASSWORD_WORKERS", cpus, 1, 64, &cfg->password_workers, err, errlen));
+    }
     if (cfg->media_port_max < cfg->media_port_min) {
         snprintf(err, errlen, "CC_MEDIA_PORT_MAX (%d) is below CC_MEDIA_PORT_MIN (%d)",
                  cfg->media_port_max, cfg->media_port_min);

@@ -12,7 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cc_log.h"
+#include "cc_netaddr.h"
 #include "cc_status.h"
+
+/* A rate limit: a bucket of burst requests, refilled evenly over period_s
+ * (so burst / period_s per second sustained). burst 0: no limit. Written
+ * "burst/period_s" ("30/60") or "off" (cc_config_parse_rate). */
+struct cc_rate {
+    int burst;
+    int period_s;
+};
+#define CC_RATE_BURST_MAX 1000000
+#define CC_RATE_PERIOD_MAX 86400
 
 struct cc_config {
     char service[32];            /* set by the program, not the environment */
@@ -41,6 +52,15 @@ struct cc_config {
     int idempotency_ttl_s;       /* CC_IDEMPOTENCY_TTL_S: a request's result is kept this long */
     int64_t events_max_bytes;    /* CC_EVENTS_MAX_BYTES: size limit of the CC_EVENTS stream */
     int calllog_batch;           /* CC_CALLLOG_BATCH: events per INSERT in calllog */
+    /* the gateway's admission limits (token buckets in Redis) */
+    struct cc_rate rate_enquiry_address; /* CC_RATE_ENQUIRY_ADDRESS: enquiries per client address */
+    struct cc_rate rate_enquiry_channel; /* CC_RATE_ENQUIRY_CHANNEL: enquiries per channel */
+    struct cc_rate rate_chat_visitor;    /* CC_RATE_CHAT_VISITOR: chat messages per visitor token */
+    struct cc_rate rate_chat_address;  /* CC_RATE_CHAT_ADDRESS: visitor chat messages per address */
+    struct cc_rate rate_login_account; /* CC_RATE_LOGIN_ACCOUNT: login attempts per e-mail */
+    struct cc_rate rate_login_address; /* CC_RATE_LOGIN_ADDRESS: login attempts per address */
+    struct cc_cidr_list trusted_proxies; /* CC_TRUSTED_PROXIES: whose X-Forwarded-For is read */
+    int password_workers; /* CC_PASSWORD_WORKERS: presence's login threads (default: CPUs) */
 };
 
 #define CC_EVENTS_MAX_BYTES_MIN (1LL << 20) /* 1 MiB */
@@ -54,5 +74,10 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
 /* Parses a decimal integer in [min, max] from s (NUL-terminated); false if
  * it is empty, has other characters or is out of range. */
 bool cc_config_parse_int(const char *s, long min, long max, long *out);
+
+/* Parses a rate limit (len bytes, no NUL needed): "off" (or "0"), or
+ * "<burst>/<period_s>" with burst 1..CC_RATE_BURST_MAX and period_s
+ * 1..CC_RATE_PERIOD_MAX, digits only. False (and *out untouched) otherwise. */
+bool cc_config_parse_rate(const char *s, size_t len, struct cc_rate *out);
 
 #endif

@@ -18,7 +18,8 @@ SAME(CC_ERR_CONFLICT, ERR_CONFLICT);
 SAME(CC_ERR_DENIED, ERR_DENIED);
 SAME(CC_ERR_LIMIT, ERR_LIMIT);
 SAME(CC_ERR_MISMATCH, ERR_MISMATCH);
-_Static_assert(CC_STATUS_COUNT == CC__ERROR_CODE__ERR_MISMATCH + 1, "a cc_status without an ErrorCode");
+SAME(CC_ERR_RATE_LIMITED, ERR_RATE_LIMITED);
+_Static_assert(CC_STATUS_COUNT == CC__ERROR_CODE__ERR_RATE_LIMITED + 1, "a cc_status without an ErrorCode");
 
 void cc_error_set(Cc__Error *e, cc_status st, const char *message, const char *field)
 {

@@ -18,6 +18,7 @@ static const char *const names[CC_STATUS_COUNT] = {
     [CC_ERR_DENIED] = "CC_ERR_DENIED",
     [CC_ERR_LIMIT] = "CC_ERR_LIMIT",
     [CC_ERR_MISMATCH] = "CC_ERR_MISMATCH",
+    [CC_ERR_RATE_LIMITED] = "CC_ERR_RATE_LIMITED",
 };
 
 const char *cc_status_str(cc_status s)

@@ -26,6 +26,8 @@ typedef enum {
     CC_ERR_DENIED,      /* the caller may not do this */
     CC_ERR_LIMIT,       /* a stated maximum would be exceeded */
     CC_ERR_MISMATCH,    /* a retry (same idempotency key) with another request */
+    /* too many requests of this kind from this client: retry later */
+    CC_ERR_RATE_LIMITED,
     CC_STATUS_COUNT
 } cc_status;
 

@@ -2,6 +2,7 @@
 #include "enquiries.h"
 #include "auth.h"
 #include "idem.h"
+#include "ratelimit.h"
 #include "cc_pbjson.h"
 #include "enquiry.pb-c.h"
 #include "errors.h"
@@ -70,9 +71,11 @@ void gw_enquiries_create(struct gw_ctx *ctx, const struct gw_request *req, struc
         gw_reply_error(r, 400, "invalid", "leg_id is set by ingress, not by clients", "leg_id");
     } else if (((Cc__CreateEnquiryRequest *)in)->meta != NULL) {
         gw_reply_error(r, 400, "invalid", "not a field of an enquiry", "meta");
-    } else if (gw_idem_meta(ctx, req, "", &idem, r)) {
+    } else if (gw_idem_meta(ctx, req, "", &idem, r) &&
+               gw_rate_enquiry(ctx->rate, req, ((Cc__CreateEnquiryRequest *)in)->channel_id, r)) {
         Cc__CreateEnquiryRequest *cr = (Cc__CreateEnquiryRequest *)in;
         bool answered;
+        gw_idem_deadline(ctx, &idem); /* from now, not from before the rate check */
         cr->meta = &idem.meta;
         answered = call(ctx, "cc.queue.create", in, &cc__create_enquiry_reply__descriptor, &out, r);
         cr->meta = NULL; /* borrowed */
@@ -261,6 +264,12 @@ void gw_enquiries_messages(struct gw_ctx *ctx, const struct gw_request *req, str
             goto out;
         }
         cr.text = (char *)json_string_value(text);
+        /* a visitor's messages are bounded (ratelimit.h); staff are not */
+        if (actor.visitor_token != NULL && actor.visitor_token[0] != '\0') {
+            if (!gw_rate_chat(ctx->rate, req, actor.visitor_token, r))
+                goto out;
+            gw_idem_deadline(ctx, &idem); /* from now, not from before the rate check */
+        }
     }
     if (call(ctx, "cc.queue.chat", &cr.base, &cc__chat_reply__descriptor, &out, r)) {
         Cc__ChatReply *rep = (Cc__ChatReply *)out;

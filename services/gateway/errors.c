@@ -8,9 +8,11 @@
 
 /* Codes a client can act on. Everything else means "the platform could not
  * do it now" and is a 503. CC_ERR_LIMIT is a limit of the platform's own
- * (too many of something, too often): 429. CC_ERR_MISMATCH, a retry with an
- * Idempotency-Key used before for another request: 422. A body over the
- * gateway's own maximum is a 413 from http.c before any service is asked. */
+ * (too many of something): 429 "limit". CC_ERR_RATE_LIMITED, a client over one
+ * of the gateway's own admission limits (ratelimit.h; it also sets Retry-After):
+ * 429 "rate_limited". CC_ERR_MISMATCH, a retry with an
+ * Idempotency-Key used before for another request: 422. A body over the gateway's own
+ * maximum is a 413 from http.c before any service is asked. */
 static const struct {
     int status; /* 0: not in the table, a 503 */
     const char *api;
@@ -23,6 +25,7 @@ static const struct {
     [CC_ERR_LIMIT] = {429, "limit", "a limit was reached, try again later"},
     [CC_ERR_MISMATCH] = {422, "idempotency_key_reused",
                          "this Idempotency-Key was used with another request"},
+    [CC_ERR_RATE_LIMITED] = {429, "rate_limited", "too many requests, try again later"},
 };
 
 int gw_error_status(cc_status st, const char **api_code)

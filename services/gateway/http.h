@@ -37,12 +37,14 @@
 
 struct gw_ws;
 struct gw_health;
+struct gw_rate;
 
 struct gw_ctx {
     const struct cc_config *cfg; /* borrowed for the server's lifetime */
     struct cc_bus *bus;          /* borrowed, thread-safe */
     struct gw_ws *ws;            /* the WebSocket hub */
     struct gw_health *health;    /* the probes' cache, thread-safe */
+    struct gw_rate *rate;        /* admission limits (Redis token buckets), thread-safe */
 };
 
 /* The first member of the server's per-request state: what a handler that
@@ -71,7 +73,8 @@ struct gw_reply {
     size_t len;
     int fd; /* >= 0: serve this file instead of body (closed by MHD) */
     size_t fd_size;
-    void *response; /* a ready struct MHD_Response (a 101 upgrade); the server destroys it */
+    void *response;    /* a ready struct MHD_Response (a 101 upgrade); the server destroys it */
+    int retry_after_s; /* > 0: sent as a Retry-After header (a 429 of ratelimit.h) */
 };
 
 typedef void (*gw_handler)(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r);

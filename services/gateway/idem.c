@@ -57,6 +57,11 @@ bool gw_idem_meta(struct gw_ctx *ctx, const struct gw_request *req, const char *
     }
     m->meta.key = m->key;
     m->meta.fingerprint = m->fingerprint;
-    m->meta.deadline_ms = cc_wall_ms() + ctx->cfg->request_timeout_ms;
+    gw_idem_deadline(ctx, m);
     return true;
+}
+
+void gw_idem_deadline(struct gw_ctx *ctx, struct gw_idem *m)
+{
+    m->meta.deadline_ms = cc_wall_ms() + ctx->cfg->request_timeout_ms;
 }

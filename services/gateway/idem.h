@@ -28,4 +28,9 @@ struct gw_idem {
 bool gw_idem_meta(struct gw_ctx *ctx, const struct gw_request *req, const char *actor,
                   struct gw_idem *m, struct gw_reply *r);
 
+/* Sets m's deadline to CC_REQUEST_TIMEOUT_MS from now again: for a handler
+ * that waited on something else (a rate check in Redis) between
+ * gw_idem_meta and sending the request. */
+void gw_idem_deadline(struct gw_ctx *ctx, struct gw_idem *m);
+
 #endif

@@ -8,6 +8,7 @@
 #include "cc_service.h"
 #include "health.h"
 #include "http.h"
+#include "ratelimit.h"
 #include "resync.h"
 #include "revoke.h"
 #include "ws.h"
@@ -28,11 +29,16 @@ int main(void)
         return rc;
     ctx.cfg = &svc.cfg;
     ctx.bus = svc.bus;
-    /* Redis is a readiness check of this gateway (and where its admission
-     * limits will live); unreachable at start: exit 3 like every service */
+    /* Redis is a readiness check of this gateway and where its admission
+     * limits live; unreachable at start: exit 3 like every service */
     rc = cc_service_connect_redis(&svc, &redis);
     if (rc != 0)
         goto out;
+    if (gw_rate_new(&ctx.rate, redis, &svc.cfg, err, sizeof(err)) != CC_OK) {
+        cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);
+        rc = CC_EXIT_FAIL;
+        goto out;
+    }
     if (gw_health_new(&ctx.health, svc.bus, redis, &svc.cfg) != CC_OK) {
         cc_log(CC_LOG_ERROR, "out of memory", NULL);
         rc = CC_EXIT_FAIL;
@@ -66,6 +72,7 @@ out:
     cc_service_stop(&svc);
     gw_ws_free(ctx.ws);         /* no event handler runs after the drain */
     gw_health_free(ctx.health); /* nor a ping answer */
+    gw_rate_free(ctx.rate);     /* the workers that used it are gone */
     cc_redis_free(redis);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include "cc_pbjson.h"
 #include "enquiry.pb-c.h"
 #include "errors.h"
+#include "ratelimit.h"
 #include "presence.pb-c.h"
 
 #include <jansson.h>
@@ -73,6 +74,10 @@ void gw_staff_login(struct gw_ctx *ctx, const struct gw_request *req, struct gw_
     if (in->email[0] == '\0' || in->password[0] == '\0') {
         gw_reply_error(r, 400, "invalid", "email and password are required",
                        in->email[0] == '\0' ? "email" : "password");
+        protobuf_c_message_free_unpacked(&in->base, NULL);
+        return;
+    }
+    if (!gw_rate_login(ctx->rate, req, in->email, r)) {
         protobuf_c_message_free_unpacked(&in->base, NULL);
         return;
     }

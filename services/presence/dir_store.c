@@ -389,11 +389,12 @@ static cc_status write_group(struct dir_store *s, const Cc__Group *g, bool creat
     return st;
 }
 
-static cc_status write_staff(struct dir_store *s, const Cc__Staff *m, bool create, bool *created,
-                             struct dir_invalid *why, char *err, size_t errlen)
+/* hash: the new password's, computed before the lock (dir_store_handle),
+ * or NULL to keep the stored one. */
+static cc_status write_staff(struct dir_store *s, const Cc__Staff *m, const char *hash, bool create,
+                             bool *created, struct dir_invalid *why, char *err, size_t errlen)
 {
-    char hash[PASSWORD_HASH_MAX];
-    bool has_pw = m->password != NULL && m->password[0] != '\0', found;
+    bool has_pw = hash != NULL, found;
     cc_status st = exists(s, "SELECT 1 FROM dir_staff WHERE id = $1", m->id, &found, err, errlen);
 
     if (st != CC_OK)
@@ -404,8 +405,6 @@ static cc_status write_staff(struct dir_store *s, const Cc__Staff *m, bool creat
     if (*created && !has_pw)
         return set_why(why, "password", "password is required for a new staff member"),
                CC_ERR_INVALID;
-    if (has_pw && password_hash(hash, m->password, PASSWORD_ITERATIONS) != CC_OK)
-        return CC_ERR_IO;
     {
         const char *v[5] = {m->id, m->name, m->email, m->role, has_pw ? hash : NULL};
         st = sql1(s,
@@ -567,14 +566,15 @@ static const char *item_id(const Cc__DirRequest *req)
     }
 }
 
-static cc_status write_item(struct dir_store *s, const Cc__DirRequest *req, bool create,
-                            bool *created, struct dir_invalid *why, char *err, size_t errlen)
+static cc_status write_item(struct dir_store *s, const Cc__DirRequest *req, const char *pw_hash,
+                            bool create, bool *created, struct dir_invalid *why, char *err,
+                            size_t errlen)
 {
     switch (req->kind) {
     case CC__DIR_KIND__DIR_KIND_GROUP:
         return write_group(s, req->group, create, created, why, err, errlen);
     case CC__DIR_KIND__DIR_KIND_STAFF:
-        return write_staff(s, req->staff, create, created, why, err, errlen);
+        return write_staff(s, req->staff, pw_hash, create, created, why, err, errlen);
     case CC__DIR_KIND__DIR_KIND_CHANNEL:
         return write_channel(s, req->channel, create, created, why, err, errlen);
     default:
@@ -609,8 +609,8 @@ static bool revokes(const Cc__DirRequest *req, const char *old_role)
     return req->op == CC__DIR_OP__DIR_OP_DELETE || strcmp(old_role, req->staff->role) != 0;
 }
 
-static cc_status change(struct dir_store *s, const Cc__DirRequest *req, Cc__DirReply *out,
-                        struct dir_invalid *why, char *err, size_t errlen)
+static cc_status change(struct dir_store *s, const Cc__DirRequest *req, const char *pw_hash,
+                        Cc__DirReply *out, struct dir_invalid *why, char *err, size_t errlen)
 {
     bool create = req->op == CC__DIR_OP__DIR_OP_CREATE, created = false;
     bool del = req->op == CC__DIR_OP__DIR_OP_DELETE;
@@ -630,7 +630,7 @@ static cc_status change(struct dir_store *s, const Cc__DirRequest *req, Cc__DirR
         return st;
     }
     st = del ? delete_row(s, req->kind, id, why, err, errlen)
-             : write_item(s, req, create, &created, why, err, errlen);
+             : write_item(s, req, pw_hash, create, &created, why, err, errlen);
     audit = (struct dir_audit){.actor = req->actor,
                                .op = req->op,
                                .kind = req->kind,
@@ -653,9 +653,11 @@ static cc_status change(struct dir_store *s, const Cc__DirRequest *req, Cc__DirR
 cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__DirReply *out,
                            struct dir_invalid *why)
 {
-    char err[512] = "";
+    char err[512] = "", pw_hash[PASSWORD_HASH_MAX];
     cc_status st;
     bool write = req->op == CC__DIR_OP__DIR_OP_CREATE || req->op == CC__DIR_OP__DIR_OP_PUT;
+    bool new_pw = write && req->kind == CC__DIR_KIND__DIR_KIND_STAFF && req->staff != NULL &&
+                  req->staff->password != NULL && req->staff->password[0] != '\0';
 
     why->field = NULL;
     why->message[0] = '\0';
@@ -670,6 +672,12 @@ cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__D
         return set_why(why, "actor",
                        "who makes the change is required (a staff id, bootstrap or ccctl)"),
                CC_ERR_INVALID;
+    /* hashed before the lock: a login's lookup does not wait behind it */
+    if (new_pw && password_hash(pw_hash, req->staff->password) != CC_OK) {
+        cc_log(CC_LOG_WARN, "directory request failed: cannot hash the password", NULL);
+        snprintf(why->message, sizeof(why->message), "directory unavailable, try again");
+        return CC_ERR_UNAVAILABLE;
+    }
 
     pthread_mutex_lock(&s->lock);
     switch (req->op) {
@@ -685,7 +693,7 @@ cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__D
     case CC__DIR_OP__DIR_OP_CREATE:
     case CC__DIR_OP__DIR_OP_PUT:
     case CC__DIR_OP__DIR_OP_DELETE:
-        st = change(s, req, out, why, err, sizeof(err));
+        st = change(s, req, new_pw ? pw_hash : NULL, out, why, err, sizeof(err));
         break;
     default:
         st = CC_ERR_INVALID;
@@ -725,6 +733,30 @@ cc_status dir_store_credentials(struct dir_store *s, const char *email, char *id
         PQclear(r);
     }
     pthread_mutex_unlock(&s->lock);
+    return st;
+}
+
+cc_status dir_store_rehash(struct dir_store *s, const char *id, const char *old_hash,
+                           const char *new_hash, bool *stored)
+{
+    const char *v[3] = {id, old_hash, new_hash};
+    char err[256] = "";
+    cc_status st;
+    PGresult *r;
+
+    *stored = false;
+    pthread_mutex_lock(&s->lock);
+    /* only over the hash that verified: a password set meanwhile wins */
+    r = cc_pg_exec(s->pg,
+                   "UPDATE dir_staff SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
+                   3, v, NULL, NULL, &st, err, sizeof(err));
+    if (r != NULL) {
+        *stored = atoi(PQcmdTuples(r)) == 1;
+        PQclear(r);
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (st != CC_OK)
+        cc_log(CC_LOG_WARN, "password hash not upgraded", "staff_id", id, "error", err, NULL);
     return st;
 }
 

@@ -48,6 +48,13 @@ void dir_reply_clear(Cc__DirReply *r);
 cc_status dir_store_credentials(struct dir_store *s, const char *email, char *id, size_t idlen,
                                 char *role, size_t rolelen, char *hash, size_t hashlen);
 
+/* Replaces the password hash of staff id, if it is still old_hash (a
+ * password set meanwhile is kept), with new_hash: the upgrade of an earlier
+ * format after a login that verified (password.h). One UPDATE: the hash is
+ * not in the Redis mirror. *stored says whether it was replaced. */
+cc_status dir_store_rehash(struct dir_store *s, const char *id, const char *old_hash,
+                           const char *new_hash, bool *stored);
+
 /* Whether PostgreSQL answered last time. */
 bool dir_store_ok(struct dir_store *s);
 

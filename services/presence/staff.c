@@ -10,7 +10,9 @@
 #include "cc_log.h"
 #include "cc_time.h"
 #include "password.h"
+#include "workers.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -30,6 +32,8 @@ struct staff {
     struct cc_step_frame frame;
     struct cc_outbox *outbox;       /* relays presence.changed (facts of the Lua steps) */
     struct cc_outbox_builder builder;
+    struct workers *workers;      /* run the logins (workers.h) */
+    struct password_stored dummy; /* what an unknown email is checked against */
     pthread_t sweeper;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -234,11 +238,72 @@ static void error_reply(Cc__Error *e, cc_status st, const char *message)
 
 /* ---- handlers ----------------------------------------------------------- */
 
-static void on_login(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
-                     void *arg)
+/* A login, handed from the bus thread to a worker: copies of what it needs
+ * (the message is gone when the handler returns). */
+struct login_job {
+    struct worker_job job; /* first */
+    struct staff *s;
+    int64_t queued_ms; /* monotonic */
+    char *reply;       /* the requester's inbox */
+    char *email;
+    char *password; /* wiped before it is freed */
+};
+
+static void login_job_free(struct login_job *j)
 {
-    struct staff *s = arg;
-    Cc__LoginRequest *req = (Cc__LoginRequest *)pb;
+    if (j == NULL)
+        return;
+    if (j->password != NULL)
+        OPENSSL_cleanse(j->password, strlen(j->password));
+    free(j->password);
+    free(j->email);
+    free(j->reply);
+    free(j);
+}
+
+/* Stores pw again as Argon2id when the hash it matched is of an earlier
+ * format or cost (password.h). A failure is logged; the login stands. */
+static void upgrade_hash(struct staff *s, const char *id, const char *old_hash, const char *pw)
+{
+    char fresh[PASSWORD_HASH_MAX];
+    bool stored = false;
+
+    if (!password_needs_rehash(old_hash))
+        return;
+    if (password_hash(fresh, pw) != CC_OK) {
+        cc_log(CC_LOG_WARN, "password hash not upgraded: hashing failed", "staff_id", id, NULL);
+        return;
+    }
+    if (dir_store_rehash(s->dir, id, old_hash, fresh, &stored) == CC_OK && stored)
+        cc_log(CC_LOG_INFO, "password hash upgraded to argon2id", "staff_id", id, NULL);
+    OPENSSL_cleanse(fresh, sizeof(fresh));
+}
+
+/* Checks email and pw, the same work whether the account exists or not:
+ * an unknown email (or a stored hash that does not parse) is checked
+ * against the dummy hash, which costs what a real one does, and gets the
+ * same answer as a wrong password. So neither the answer nor its time
+ * tells whether an account exists. CC_OK (id, role filled, *hash the one
+ * that matched), CC_ERR_DENIED, or CC_ERR_UNAVAILABLE (PostgreSQL). */
+static cc_status check_credentials(struct staff *s, const char *email, const char *pw, char *id,
+                                   size_t idlen, char *role, size_t rolelen,
+                                   char hash[PASSWORD_HASH_MAX])
+{
+    struct password_stored h;
+    cc_status st =
+        dir_store_credentials(s->dir, email, id, idlen, role, rolelen, hash, PASSWORD_HASH_MAX);
+    bool known, match;
+
+    if (st != CC_OK && st != CC_ERR_NOT_FOUND)
+        return CC_ERR_UNAVAILABLE; /* the same for every email: tells nothing */
+    known = st == CC_OK && password_parse(&h, hash, strlen(hash));
+    match = password_verify_parsed(known ? &h : &s->dummy, pw);
+    return known && match ? CC_OK : CC_ERR_DENIED;
+}
+
+/* Worker thread: the whole login, then the reply to m. */
+static void login(struct staff *s, const struct cc_bus_msg *m, const char *email, const char *pw)
+{
     Cc__LoginReply rep = CC__LOGIN_REPLY__INIT;
     Cc__Error err = CC__ERROR__INIT;
     Cc__SetStatusReply sr = CC__SET_STATUS_REPLY__INIT;
@@ -247,11 +312,10 @@ static void on_login(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMe
     redisReply *keep = NULL;
     char id[80], role[16], hash[PASSWORD_HASH_MAX], token[65], key[96];
     unsigned char raw[32];
-    cc_status st = dir_store_credentials(s->dir, req->email, id, sizeof(id), role, sizeof(role),
-                                         hash, sizeof(hash));
+    cc_status st = check_credentials(s, email, pw, id, sizeof(id), role, sizeof(role), hash);
 
     /* the same answer for an unknown email and a wrong password */
-    if (st == CC_ERR_NOT_FOUND || (st == CC_OK && !password_verify(hash, req->password))) {
+    if (st == CC_ERR_DENIED) {
         error_reply(&err, CC_ERR_DENIED, "wrong email or password");
         goto reply;
     }
@@ -259,6 +323,7 @@ static void on_login(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMe
         error_reply(&err, CC_ERR_UNAVAILABLE, "login is not available, try again");
         goto reply;
     }
+    upgrade_hash(s, id, hash, pw);
     for (size_t i = 0; i < sizeof(raw); i++)
         sprintf(token + 2 * i, "%02x", raw[i]);
     token_key(key, token);
@@ -294,8 +359,54 @@ static void on_login(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMe
 reply:
     if (cc_error_is_set(&err))
         rep.error = &err;
-    cc_bus_reply(bus, m, &rep.base);
+    cc_bus_reply(s->bus, m, &rep.base);
     freeReplyObject(keep);
+    OPENSSL_cleanse(hash, sizeof(hash));
+}
+
+static void run_login(struct worker_job *job)
+{
+    struct login_job *j = (struct login_job *)job;
+    struct cc_bus_msg m = {.subject = "cc.presence.login", .reply = j->reply};
+
+    /* waited past the requester's timeout (a flood): it has been told
+     * "unavailable" already, and the hash would be work for no one */
+    if (cc_mono_ms() - j->queued_ms > j->s->cfg->request_timeout_ms)
+        cc_log(CC_LOG_DEBUG, "login dropped: waited longer than the request timeout", NULL);
+    else
+        login(j->s, &m, j->email, j->password);
+    login_job_free(j);
+}
+
+/* Bus thread: hands the login to a worker and returns at once. */
+static void on_login(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
+                     void *arg)
+{
+    struct staff *s = arg;
+    Cc__LoginRequest *req = (Cc__LoginRequest *)pb;
+    struct login_job *j;
+
+    if (m->reply == NULL)
+        return; /* nobody would read the answer */
+    j = calloc(1, sizeof(*j));
+    if (j != NULL) {
+        j->job.fn = run_login;
+        j->s = s;
+        j->queued_ms = cc_mono_ms();
+        j->reply = strdup(m->reply);
+        j->email = strdup(req->email != NULL ? req->email : "");
+        j->password = strdup(req->password != NULL ? req->password : "");
+    }
+    if (j == NULL || j->reply == NULL || j->email == NULL || j->password == NULL ||
+        !workers_submit(s->workers, &j->job)) {
+        Cc__LoginReply rep = CC__LOGIN_REPLY__INIT;
+        Cc__Error err = CC__ERROR__INIT;
+        /* the queue is full (or presence is stopping): say so now */
+        error_reply(&err, CC_ERR_UNAVAILABLE, "login is busy, try again");
+        rep.error = &err;
+        cc_bus_reply(bus, m, &rep.base);
+        login_job_free(j);
+    }
 }
 
 /* Looks the token up; fills id/role. CC_ERR_DENIED only when Redis answered
@@ -552,6 +663,27 @@ static void *sweeper(void *arg)
 
 /* ---- life cycle -------------------------------------------------------------- */
 
+/* The hash an unknown email is checked against: of a random password no
+ * one knows, with the parameters of every new hash, so it costs the same. */
+static cc_status make_dummy(struct password_stored *dummy, char *err, size_t errlen)
+{
+    unsigned char raw[24];
+    char pw[2 * sizeof(raw) + 1], hash[PASSWORD_HASH_MAX];
+
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        snprintf(err, errlen, "no random bytes for the dummy password hash");
+        return CC_ERR_IO;
+    }
+    for (size_t i = 0; i < sizeof(raw); i++)
+        sprintf(pw + 2 * i, "%02x", raw[i]);
+    if (password_hash(hash, pw) != CC_OK || !password_parse(dummy, hash, strlen(hash))) {
+        snprintf(err, errlen, "cannot make the dummy password hash (argon2id)");
+        return CC_ERR_IO;
+    }
+    OPENSSL_cleanse(pw, sizeof(pw));
+    return CC_OK;
+}
+
 cc_status staff_start(struct staff **sp, struct cc_bus *bus, struct cc_redis *redis,
                       struct dir_store *dir, const struct cc_config *cfg, char *err, size_t errlen)
 {
@@ -579,6 +711,10 @@ cc_status staff_start(struct staff **sp, struct cc_bus *bus, struct cc_redis *re
         st = cc_redis_script_add(redis, presence_lua_sessions, &s->sessions_script, err, errlen);
     if (st == CC_OK)
         st = cc_events_ensure(bus, cfg, err, errlen);
+    if (st == CC_OK)
+        st = make_dummy(&s->dummy, err, errlen);
+    if (st == CC_OK)
+        st = workers_start(&s->workers, cfg->password_workers, err, errlen);
     if (st == CC_OK) {
         struct scratch *sc = calloc(1, sizeof(*sc));
         if (sc == NULL) {
@@ -590,6 +726,7 @@ cc_status staff_start(struct staff **sp, struct cc_bus *bus, struct cc_redis *re
         }
     }
     if (st != CC_OK) {
+        workers_free(s->workers);
         free(s->builder.arg);
         free(s);
         return st;
@@ -599,6 +736,10 @@ cc_status staff_start(struct staff **sp, struct cc_bus *bus, struct cc_redis *re
     if (pthread_create(&s->sweeper, NULL, sweeper, s) != 0) {
         pthread_cond_destroy(&s->wake);
         pthread_mutex_destroy(&s->lock);
+        workers_free(s->workers);
+        cc_outbox_stop(s->outbox);
+        cc_outbox_free(s->outbox);
+        free(s->builder.arg);
         free(s);
         return CC_ERR_IO;
     }
@@ -640,6 +781,9 @@ void staff_stop(struct staff *s)
     pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->sweeper, NULL);
+    /* the logins already queued run and answer (the bus is still up);
+     * one that arrives later is answered "unavailable" */
+    workers_stop(s->workers);
     cc_outbox_stop(s->outbox);
 }
 
@@ -648,6 +792,7 @@ void staff_free(struct staff *s)
     if (s == NULL)
         return;
     staff_stop(s);
+    workers_free(s->workers);
     cc_outbox_free(s->outbox);
     free(s->builder.arg);
     pthread_cond_destroy(&s->wake);

@@ -70,7 +70,9 @@ describe('directory', () => {
     r = await api('PUT', '/staff/tina', { name: 'Tina Ng', email: 'tina@x.example', role: 'admin' });
     assert.equal(r.status, 200);
     assert.deepEqual(r.body.group_ids, ['vip']);
-    assert.match(await sql("select password_hash from dir_staff where id = 'tina'"), /^pbkdf2-sha256\$\d+\$[0-9a-f]{32}\$[0-9a-f]{64}$/);
+    // the password set at creation is kept, as an Argon2id hash (services/presence/README.md)
+    assert.match(await sql("select password_hash from dir_staff where id = 'tina'"),
+      /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
     r = await api('PUT', '/groups/vip', { name: 'VIP desk', member_ids: ['tina'] });
     assert.equal(r.status, 200);
     assert.equal((await redis('SISMEMBER', 'cc:dir:staff:bob:groups', 'vip')).stdout.trim(), '0', 'removed member loses the group');

@@ -9,11 +9,31 @@
 #include "cc_config.h"
 
 static const char *const vars[] = {
-    "CC_INSTANCE",           "CC_NATS_URL",           "CC_REDIS_URL",       "CC_PG_URL",
-    "CC_HTTP_ADDR",          "CC_HTTP_PORT",          "CC_WEB_ROOT",        "CC_LOG_LEVEL",
-    "CC_CONNECT_TIMEOUT_MS", "CC_REQUEST_TIMEOUT_MS", "CC_PING_TIMEOUT_MS", "CC_MEDIA_ADDR",
-    "CC_MEDIA_PORT_MIN",     "CC_MEDIA_PORT_MAX",     "CC_REDIS_POOL",      "CC_EVENTS_MAX_BYTES",
+    "CC_INSTANCE",
+    "CC_NATS_URL",
+    "CC_REDIS_URL",
+    "CC_PG_URL",
+    "CC_HTTP_ADDR",
+    "CC_HTTP_PORT",
+    "CC_WEB_ROOT",
+    "CC_LOG_LEVEL",
+    "CC_CONNECT_TIMEOUT_MS",
+    "CC_REQUEST_TIMEOUT_MS",
+    "CC_PING_TIMEOUT_MS",
+    "CC_MEDIA_ADDR",
+    "CC_MEDIA_PORT_MIN",
+    "CC_MEDIA_PORT_MAX",
+    "CC_REDIS_POOL",
+    "CC_EVENTS_MAX_BYTES",
     "CC_CALLLOG_BATCH",
+    "CC_RATE_ENQUIRY_ADDRESS",
+    "CC_RATE_ENQUIRY_CHANNEL",
+    "CC_RATE_CHAT_VISITOR",
+    "CC_RATE_CHAT_ADDRESS",
+    "CC_RATE_LOGIN_ACCOUNT",
+    "CC_RATE_LOGIN_ADDRESS",
+    "CC_TRUSTED_PROXIES",
+    "CC_PASSWORD_WORKERS",
 };
 
 static int clear_env(void **state)
@@ -45,6 +65,95 @@ static void test_defaults(void **state)
     assert_true(c.events_max_bytes == 1073741824LL); /* 1 GiB */
     assert_int_equal(c.calllog_batch, 256);
     assert_true(strncmp(c.instance, "queue-", 6) == 0);
+    /* the admission limits (README.md, Configuration) */
+    assert_int_equal(c.rate_enquiry_address.burst, 30);
+    assert_int_equal(c.rate_enquiry_address.period_s, 60);
+    assert_int_equal(c.rate_enquiry_channel.burst, 600);
+    assert_int_equal(c.rate_enquiry_channel.period_s, 60);
+    assert_int_equal(c.rate_chat_visitor.burst, 30);
+    assert_int_equal(c.rate_chat_visitor.period_s, 60);
+    assert_int_equal(c.rate_chat_address.burst, 120);
+    assert_int_equal(c.rate_chat_address.period_s, 60);
+    assert_int_equal(c.rate_login_account.burst, 10);
+    assert_int_equal(c.rate_login_account.period_s, 300);
+    assert_int_equal(c.rate_login_address.burst, 60);
+    assert_int_equal(c.rate_login_address.period_s, 60);
+    assert_int_equal(c.trusted_proxies.n, 0);
+    assert_true(c.password_workers >= 1 && c.password_workers <= 64);
+}
+
+static void test_rates_and_proxies(void **state)
+{
+    struct cc_config c;
+    char err[256];
+    (void)state;
+    setenv("CC_RATE_ENQUIRY_ADDRESS", "5/10", 1);
+    setenv("CC_RATE_LOGIN_ACCOUNT", "off", 1);
+    setenv("CC_RATE_CHAT_VISITOR", "0", 1);
+    setenv("CC_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7 fd00::/8", 1);
+    setenv("CC_PASSWORD_WORKERS", "3", 1);
+    assert_int_equal(cc_config_load(&c, "gateway", err, sizeof(err)), CC_OK);
+    assert_int_equal(c.rate_enquiry_address.burst, 5);
+    assert_int_equal(c.rate_enquiry_address.period_s, 10);
+    assert_int_equal(c.rate_login_account.burst, 0); /* off */
+    assert_int_equal(c.rate_chat_visitor.burst, 0);
+    assert_int_equal(c.trusted_proxies.n, 3);
+    assert_int_equal(c.trusted_proxies.item[0].bits, 8);
+    assert_int_equal(c.trusted_proxies.item[1].bits, 32);
+    assert_int_equal(c.trusted_proxies.item[2].bits, 8);
+    assert_int_equal(c.password_workers, 3);
+}
+
+static void test_parse_rate(void **state)
+{
+    static const struct {
+        const char *text;
+        bool ok;
+        int burst, period;
+    } cases[] = {
+        {"30/60", true, 30, 60},
+        {"1/1", true, 1, 1},
+        {"1000000/86400", true, 1000000, 86400},
+        {"off", true, 0, 0},
+        {"0", true, 0, 0},
+        {"1000001/60", false, 0, 0},
+        {"5/86401", false, 0, 0},
+        {"0/60", false, 0, 0},
+        {"5/0", false, 0, 0},
+        {"5/", false, 0, 0},
+        {"/5", false, 0, 0},
+        {"5", false, 0, 0},
+        {"5/60/1", false, 0, 0},
+        {" 5/60", false, 0, 0},
+        {"5/60 ", false, 0, 0},
+        {"-5/60", false, 0, 0},
+        {"+5/60", false, 0, 0},
+        {"5.5/60", false, 0, 0},
+        {"OFF", false, 0, 0},
+        {"of", false, 0, 0},
+        {"00", false, 0, 0},
+        {"99999999/1", false, 0, 0},
+        {"", false, 0, 0},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct cc_rate r = {-1, -1};
+        bool ok = cc_config_parse_rate(cases[i].text, strlen(cases[i].text), &r);
+        if (ok != cases[i].ok)
+            fail_msg("\"%s\": %s, expected %s", cases[i].text, ok ? "accepted" : "refused",
+                     cases[i].ok ? "accepted" : "refused");
+        if (ok && (r.burst != cases[i].burst || r.period_s != cases[i].period))
+            fail_msg("\"%s\": %d/%d", cases[i].text, r.burst, r.period_s);
+        if (!ok && (r.burst != -1 || r.period_s != -1))
+            fail_msg("\"%s\": refused but written", cases[i].text);
+    }
+    /* by length: the bytes after len are not read */
+    {
+        struct cc_rate r;
+        assert_true(cc_config_parse_rate("30/60xyz", 5, &r) && r.burst == 30 && r.period_s == 60);
+        assert_false(cc_config_parse_rate("30/60", 4, &r) && r.period_s == 60);
+        assert_false(cc_config_parse_rate(NULL, 3, &r));
+    }
 }
 
 static void test_overrides(void **state)
@@ -101,6 +210,19 @@ static const struct bad bads[] = {
     {"CC_CALLLOG_BATCH", "0",
      "CC_CALLLOG_BATCH=\"0\" is invalid: expected an integer from 1 to 1000"},
     {"CC_CALLLOG_BATCH", "1001", "CC_CALLLOG_BATCH"},
+    {"CC_RATE_ENQUIRY_ADDRESS", "30 per minute",
+     "CC_RATE_ENQUIRY_ADDRESS=\"30 per minute\" is invalid: expected <requests>/<seconds>"},
+    {"CC_RATE_ENQUIRY_CHANNEL", "", "CC_RATE_ENQUIRY_CHANNEL"},
+    {"CC_RATE_CHAT_VISITOR", "5/0", "CC_RATE_CHAT_VISITOR"},
+    {"CC_RATE_CHAT_ADDRESS", "-1", "CC_RATE_CHAT_ADDRESS"},
+    {"CC_RATE_LOGIN_ACCOUNT", "10/300/2", "CC_RATE_LOGIN_ACCOUNT"},
+    {"CC_RATE_LOGIN_ADDRESS", "2000000/60", "CC_RATE_LOGIN_ADDRESS"},
+    {"CC_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local",
+     "CC_TRUSTED_PROXIES is invalid: \"proxy.local\" is not an IP address or range"},
+    {"CC_TRUSTED_PROXIES", "10.0.0.0/33", "CC_TRUSTED_PROXIES"},
+    {"CC_PASSWORD_WORKERS", "0",
+     "CC_PASSWORD_WORKERS=\"0\" is invalid: expected an integer from 1 to 64"},
+    {"CC_PASSWORD_WORKERS", "65", "CC_PASSWORD_WORKERS"},
 };
 
 static void test_bad_values(void **state)
@@ -153,6 +275,8 @@ int main(void)
         cmocka_unit_test_setup(test_bad_values, clear_env),
         cmocka_unit_test_setup(test_media_range, clear_env),
         cmocka_unit_test(test_parse_int),
+        cmocka_unit_test_setup(test_rates_and_proxies, clear_env),
+        cmocka_unit_test(test_parse_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

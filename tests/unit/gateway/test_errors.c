@@ -22,6 +22,7 @@ static void test_table(void **state)
         {CC_ERR_NOT_FOUND, 404, "not_found"},
         {CC_ERR_CONFLICT, 409, "conflict"},
         {CC_ERR_LIMIT, 429, "limit"},
+        {CC_ERR_RATE_LIMITED, 429, "rate_limited"},
         {CC_ERR_MISMATCH, 422, "idempotency_key_reused"},
         {CC_ERR_UNAVAILABLE, 503, "unavailable"},
         {CC_ERR_TIMEOUT, 503, "unavailable"},
