@@ -141,6 +141,8 @@ $(foreach t,$(UNIT_SRC),$(eval $(call unit,$(t:.c=),$(word 3,$(subst /, ,$(t))))
 INC_fuzz := -Iservices/calllog -Iservices/gateway
 FUZZ_OBJS_fuzz_event     := $(B)/obj/services/calllog/row.o
 FUZZ_OBJS_fuzz_http_path := $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/gateway/*.c)))
+FUZZ_OBJS_fuzz_ws_protocol := $(B)/obj/services/gateway/handshake.o
+FUZZ_OBJS_fuzz_page        := $(B)/obj/services/gateway/page.o
 define fuzz
 $(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/replay.o $(FUZZ_OBJS_$(1)) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)
