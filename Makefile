@@ -144,6 +144,8 @@ FUZZ_OBJS_fuzz_password  := $(B)/obj/services/presence/password.o
 FUZZ_OBJS_fuzz_http_path := $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/gateway/*.c))) $(LUA_O_gateway)
 FUZZ_OBJS_fuzz_visitor   := $(B)/obj/services/gateway/visitor.o
 FUZZ_OBJS_fuzz_audit_limit := $(FUZZ_OBJS_fuzz_http_path)
+FUZZ_OBJS_fuzz_ws_protocol := $(B)/obj/services/gateway/handshake.o
+FUZZ_OBJS_fuzz_page        := $(B)/obj/services/gateway/page.o
 define fuzz
 $(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/replay.o $(FUZZ_OBJS_$(1)) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)

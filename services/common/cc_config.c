@@ -1,6 +1,7 @@
 /* cc_config: environment variables -> struct cc_config, validated. */
 #include "cc_config.h"
 #include "cc_id.h"
+#include "cc_origin.h"
 #include "cc_redis.h"
 #include "cc_url.h"
 
@@ -144,6 +145,47 @@ static cc_status check_url(const char *name, const char *value, const char *sche
     return CC_OK;
 }
 
+/* The gateway's admission limits (docs/api.md, "Limits"). One address must
+ * not be able to take every connection, so a per-address limit that is not
+ * below the process's total is refused. CC_WS_ORIGINS is checked by the
+ * gateway, which parses it. */
+static cc_status load_admission(struct cc_config *cfg, char *err, size_t errlen)
+{
+    cc_status st;
+
+    if ((st = get_int("CC_HTTP_MAX_CONN", 4096, CC_HTTP_MAX_CONN_MIN, CC_HTTP_MAX_CONN_MAX,
+                      &cfg->http_max_conn, err, errlen)) != CC_OK ||
+        (st = get_int("CC_HTTP_PER_IP_MAX", 256, 0, CC_HTTP_MAX_CONN_MAX, &cfg->http_per_ip_max,
+                      err, errlen)) != CC_OK ||
+        (st = get_int("CC_HTTP_TIMEOUT_S", 15, 1, 3600, &cfg->http_timeout_s, err, errlen)) !=
+            CC_OK ||
+        (st = get_int("CC_WS_PER_STAFF_MAX", 4, 1, 1000, &cfg->ws_per_staff_max, err, errlen)) !=
+            CC_OK ||
+        (st = get_int("CC_WS_PER_VISITOR_MAX", 2, 1, 1000, &cfg->ws_per_visitor_max, err,
+                      errlen)) != CC_OK ||
+        (st = get_int("CC_WS_QUEUE_MAX_BYTES", 1 << 20, 1 << 16, 1 << 30, &cfg->ws_queue_max_bytes,
+                      err, errlen)) != CC_OK ||
+        (st = get_int("CC_WS_PANEL_MS", 500, 50, 60000, &cfg->ws_panel_ms, err, errlen)) != CC_OK ||
+        (st = get_str("CC_WS_ORIGINS", "", cfg->ws_origins, sizeof(cfg->ws_origins), err,
+                      errlen)) != CC_OK)
+        return st;
+    {
+        char why[200];
+        if (!cc_origin_list_valid(cfg->ws_origins, strlen(cfg->ws_origins), why, sizeof(why))) {
+            snprintf(err, errlen, "CC_WS_ORIGINS is invalid: %s", why);
+            return CC_ERR_CONFIG;
+        }
+    }
+    if (cfg->http_per_ip_max >= cfg->http_max_conn) {
+        snprintf(err, errlen,
+                 "CC_HTTP_PER_IP_MAX (%d) must be below CC_HTTP_MAX_CONN (%d): one address must "
+                 "not take every connection (0 turns the per-address limit off)",
+                 cfg->http_per_ip_max, cfg->http_max_conn);
+        return CC_ERR_CONFIG;
+    }
+    return CC_OK;
+}
+
 cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, size_t errlen)
 {
     char host[64] = "host", rnd[CC_ID_LEN], level[16];
@@ -186,6 +228,7 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
     TRY(get_int("CC_HTTP_PORT", 8080, 1, 65535, &cfg->http_port, err, errlen));
     TRY(get_str("CC_WEB_ROOT", "services/gateway/web", cfg->web_root, sizeof(cfg->web_root), err,
                 errlen));
+    TRY(load_admission(cfg, err, errlen));
     TRY(get_str("CC_ADMIN_TOKEN", "", cfg->admin_token, sizeof(cfg->admin_token), err, errlen));
     if (cfg->admin_token[0] != '\0' && strlen(cfg->admin_token) < 16) {
         snprintf(err, errlen, "CC_ADMIN_TOKEN is too short: use at least 16 random characters");

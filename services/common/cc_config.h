@@ -35,6 +35,15 @@ struct cc_config {
     char http_addr[64];          /* CC_HTTP_ADDR (gateway) */
     int http_port;               /* CC_HTTP_PORT (gateway) */
     char web_root[512];          /* CC_WEB_ROOT (gateway static files) */
+    /* gateway admission: what one client may hold (docs/api.md, "Limits") */
+    int http_max_conn;           /* CC_HTTP_MAX_CONN: connections per gateway process */
+    int http_per_ip_max;         /* CC_HTTP_PER_IP_MAX: connections from one address, 0 = no limit */
+    int http_timeout_s;          /* CC_HTTP_TIMEOUT_S: idle connection, and time to send a request */
+    int ws_per_staff_max;        /* CC_WS_PER_STAFF_MAX: a staff member's sockets per gateway */
+    int ws_per_visitor_max;      /* CC_WS_PER_VISITOR_MAX: a visitor token's sockets per gateway */
+    int ws_queue_max_bytes;      /* CC_WS_QUEUE_MAX_BYTES: unsent bytes a socket may have queued */
+    int ws_panel_ms;             /* CC_WS_PANEL_MS: a console's panel pushes are coalesced per this */
+    char ws_origins[1024];       /* CC_WS_ORIGINS: other sites allowed to open a WebSocket */
     char admin_token[128];       /* CC_ADMIN_TOKEN: bearer token of the admin API, "" = off */
     enum cc_log_level log_level; /* CC_LOG_LEVEL */
     int connect_timeout_ms;      /* CC_CONNECT_TIMEOUT_MS: retry servers this long at start */
@@ -66,6 +75,8 @@ struct cc_config {
 #define CC_EVENTS_MAX_BYTES_MIN (1LL << 20) /* 1 MiB */
 #define CC_EVENTS_MAX_BYTES_MAX (1LL << 50) /* 1 PiB */
 #define CC_CALLLOG_BATCH_MAX 1000
+#define CC_HTTP_MAX_CONN_MIN 16
+#define CC_HTTP_MAX_CONN_MAX 1000000
 
 /* Reads the environment into cfg for the named service. On an invalid value
  * returns CC_ERR_CONFIG and writes a one-line reason naming the variable. */

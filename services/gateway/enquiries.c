@@ -6,9 +6,11 @@
 #include "cc_pbjson.h"
 #include "enquiry.pb-c.h"
 #include "errors.h"
+#include "page.h"
 #include "visitor.h"
 
 #include <jansson.h>
+#include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,15 +102,40 @@ void gw_enquiries_create(struct gw_ctx *ctx, const struct gw_request *req, struc
     json_decref(j);
 }
 
+json_t *gw_enquiries_panel(const Cc__PendingReply *rep)
+{
+    json_t *j = cc_pbjson_from_message(&rep->base), *items = json_object_get(j, "items");
+    json_t *page = json_pack("{s:O,s:i,s:b}", "pending", items != NULL ? items : json_array(),
+                             "total", (int)rep->total, "more", rep->more);
+
+    json_decref(j);
+    return page;
+}
+
+/* GET /api/v1/pending[?limit=N][&before=<id>]: a page of the panel, newest first. */
 void gw_enquiries_pending(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
 {
     struct gw_staff who;
+    struct gw_page page;
+    const char *field = NULL;
     Cc__PendingRequest p = CC__PENDING_REQUEST__INIT;
     ProtobufCMessage *out = NULL;
 
+    if (!gw_page_parse(MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "limit"),
+                       MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "before"),
+                       &page, &field)) {
+        gw_reply_error(r, 400, "invalid",
+                       strcmp(field, "limit") == 0
+                           ? "limit is an integer from 1 to 200"
+                           : "before is the id of an enquiry (the last item of the page before)",
+                       field);
+        return;
+    }
     if (!gw_auth_staff(ctx, req, r, &who))
         return;
     p.staff_id = who.id;
+    p.limit = page.limit;
+    p.before = page.before;
     if (call(ctx, "cc.queue.pending", &p.base, &cc__pending_reply__descriptor, &out, r)) {
         Cc__PendingReply *rep = (Cc__PendingReply *)out;
         bool whole = true;
@@ -119,10 +146,7 @@ void gw_enquiries_pending(struct gw_ctx *ctx, const struct gw_request *req, stru
         } else if (!whole) {
             gw_error_malformed(r, "queue", "cc.queue.pending", "items[].enquiry");
         } else {
-            json_t *j = cc_pbjson_from_message(out);
-            json_object_del(j, "error");
-            reply_value(r, 200, json_pack("{s:O}", "pending", json_object_get(j, "items")));
-            json_decref(j);
+            reply_value(r, 200, gw_enquiries_panel(rep));
         }
     }
     protobuf_c_message_free_unpacked(out, NULL);

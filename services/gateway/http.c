@@ -1,21 +1,31 @@
 /* http: libmicrohttpd server, routing and reply helpers. See http.h. */
 #include "http.h"
+#include "cc_log.h"
+#include "cc_time.h"
+#include "deadline.h"
 #include "pool.h"
 #include "routes.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#define REFUSED_LOG_EVERY_MS 1000
 
 struct gw_http {
     struct MHD_Daemon *d;
     struct gw_ctx *ctx;
     struct gw_pool *pool;
+    struct gw_deadline *deadline;
+    atomic_long refused;         /* connections refused at a limit since the last report */
+    atomic_llong refused_log_ms; /* when they were last reported */
 };
 
 void gw_reply_json(struct gw_reply *r, int status, const char *text)
@@ -84,8 +94,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 {
     struct conn *st = *state;
     (void)cls;
-    (void)c;
     (void)toe;
+    gw_deadline_next(c, false); /* the next request on this connection: from now */
     if (st != NULL) {
         reply_discard(&st->reply); /* the client went before its reply */
         free(st->body);
@@ -125,6 +135,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct gw_reply *
     if (r->response != NULL) {
         free(r->body);
         r->body = NULL;
+        gw_deadline_next(conn, r->status == MHD_HTTP_SWITCHING_PROTOCOLS); /* a WebSocket */
         ret = MHD_queue_response(conn, (unsigned)r->status, r->response);
         MHD_destroy_response(r->response);
         r->response = NULL;
@@ -192,6 +203,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
+    gw_deadline_arrived(conn); /* the whole request is here */
     if (st->too_large) {
         gw_reply_error(&r, 413, "too_large", "request body is larger than 1 MiB", NULL);
         return send_reply(conn, &r);
@@ -227,6 +239,58 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return MHD_YES;
 }
 
+/* MHD's own messages, as log lines: debug, since most say that a client
+ * went away, which is ordinary. A connection refused at a limit (per
+ * address, or all of them) is a warning, counted and reported at most once
+ * a second: a flood must not flood the log as well. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    static const char limit[] = "Server reached connection limit";
+    struct gw_http *h = cls;
+    char msg[256];
+    size_t n;
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    if (strncmp(msg, limit, sizeof(limit) - 1) == 0) {
+        long long now = cc_mono_ms(), last = atomic_load(&h->refused_log_ms);
+        atomic_fetch_add(&h->refused, 1);
+        if (now - last >= REFUSED_LOG_EVERY_MS &&
+            atomic_compare_exchange_strong(&h->refused_log_ms, &last, now)) {
+            char count[24];
+            snprintf(count, sizeof(count), "%ld", atomic_exchange(&h->refused, 0));
+            cc_log(CC_LOG_WARN,
+                   "connections refused: CC_HTTP_PER_IP_MAX or CC_HTTP_MAX_CONN reached", "count",
+                   count, NULL);
+        }
+        return;
+    }
+    cc_log(CC_LOG_DEBUG, "libmicrohttpd", "detail", msg, NULL);
+}
+
+/* Every connection is a descriptor: make room for CC_HTTP_MAX_CONN of
+ * them and the process's own (bus, Redis, epoll, files), as far as the
+ * hard limit allows. */
+static void raise_fd_limit(int max_conn)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)max_conn + 256;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < want) {
+        char have[24], need[24];
+        snprintf(have, sizeof(have), "%llu", (unsigned long long)rl.rlim_cur);
+        snprintf(need, sizeof(need), "%llu", (unsigned long long)want);
+        cc_log(CC_LOG_WARN, "open file limit below CC_HTTP_MAX_CONN + 256: connections past it fail",
+               "limit", have, "needed", need, NULL);
+    }
+}
+
 cc_status gw_http_start(struct gw_http **hp, struct gw_ctx *ctx, char *err, size_t errlen)
 {
     struct gw_http *h;
@@ -259,24 +323,37 @@ cc_status gw_http_start(struct gw_http **hp, struct gw_ctx *ctx, char *err, size
     if (h == NULL)
         return CC_ERR_NOMEM;
     h->ctx = ctx;
+    raise_fd_limit(ctx->cfg->http_max_conn);
     st = gw_pool_start(&h->pool, GW_WORKERS, err, errlen);
+    if (st == CC_OK)
+        st = gw_deadline_start(&h->deadline, ctx->cfg->http_timeout_s, err, errlen);
     if (st != CC_OK) {
+        gw_pool_stop(h->pool);
         free(h);
         return st;
     }
     /* LISTENING_ADDRESS_REUSE: SO_REUSEPORT, so that the other gateways on
      * this host can bind the same port (only processes of the same user:
-     * the kernel's rule); a port held by anything else still fails here. */
+     * the kernel's rule); a port held by anything else still fails here.
+     * Admission (docs/api.md, "Limits"): CC_HTTP_MAX_CONN connections in
+     * all (WebSockets included), CC_HTTP_PER_IP_MAX from one address (0:
+     * no limit), closed when idle or when their request is slower than
+     * CC_HTTP_TIMEOUT_S (deadline.h). */
     h->d = MHD_start_daemon(
-        flags, (uint16_t)ctx->cfg->http_port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        flags, (uint16_t)ctx->cfg->http_port, NULL, NULL, on_request, h,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, /* first: it covers what the others log */
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)GW_HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_NOTIFY_COMPLETED,
+        (unsigned)ctx->cfg->http_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)ctx->cfg->http_max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)ctx->cfg->http_per_ip_max, MHD_OPTION_NOTIFY_CONNECTION, gw_deadline_notify,
+        h->deadline, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_END);
     if (h->d == NULL) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use? see CC_HTTP_ADDR, CC_HTTP_PORT)",
                  ctx->cfg->http_addr, ctx->cfg->http_port);
         gw_pool_stop(h->pool);
+        gw_deadline_stop(h->deadline);
         free(h);
         return CC_ERR_IO;
     }
@@ -296,5 +373,6 @@ void gw_http_stop(struct gw_http *h)
      * nothing new, so after this no connection is suspended. */
     gw_pool_stop(h->pool);
     MHD_stop_daemon(h->d);
+    gw_deadline_stop(h->deadline); /* MHD said every connection closed */
     free(h);
 }

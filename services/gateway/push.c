@@ -59,16 +59,19 @@ size_t gw_push_derive(const Cc__Event *ev, struct gw_push *out)
 
     if (ev->type == NULL)
         return 0;
+    /* a notification (offered to / withdrawn from one panel) is a panel push */
     if (ev->staff_id != NULL && ev->staff_id[0] != '\0')
-        out[n++] = (struct gw_push){true, ev->staff_id, ev->type, ev->staff_id, ev->reason};
+        out[n++] = (struct gw_push){true, ev->staff_id, ev->type, ev->staff_id, ev->reason,
+                                    is(ev->type, "enquiry.offered") ||
+                                        is(ev->type, "enquiry.withdrawn")};
     if (enquiry_id != NULL && enquiry_id[0] != '\0' && visitor_sees(ev->type))
-        out[n++] = (struct gw_push){false, enquiry_id, ev->type, ev->staff_id, ev->reason};
+        out[n++] = (struct gw_push){false, enquiry_id, ev->type, ev->staff_id, ev->reason, false};
     for (size_t i = 0; i < ev->n_offered_to; i++)
         out[n++] = (struct gw_push){true, ev->offered_to[i], "enquiry.offered", ev->offered_to[i],
-                                    offer_reason(ev)};
+                                    offer_reason(ev), true};
     withdraw_as(ev, &wtype, &wreason);
     for (size_t i = 0; i < ev->n_withdrawn_from; i++)
         out[n++] = (struct gw_push){true, ev->withdrawn_from[i], wtype, ev->withdrawn_from[i],
-                                    wreason};
+                                    wreason, true};
     return n;
 }

@@ -9,6 +9,12 @@
  * voicemail enquiry) to each panel it leaves, with the reason a console
  * shows. The messages are those docs/api.md describes.
  *
+ * A push that only changes a console's pending panel (an offer, or the
+ * enquiry leaving the panel for someone else's reason) is marked panel: a
+ * console may get those coalesced into one snapshot of its panel under a
+ * burst (panel.h). The facts about a staff member's own enquiries (the
+ * one they answered, ended, transferred) never are.
+ *
  * Pure: no I/O, no locks, so the table is unit-tested on its own.
  */
 #ifndef GW_PUSH_H
@@ -23,6 +29,7 @@ struct gw_push {
     const char *type;     /* "enquiry.offered", ... */
     const char *staff_id; /* the message's staff_id field */
     const char *reason;
+    bool panel;           /* only changes the console's pending panel (panel.h) */
 };
 
 /* Number of pushes ev can cause at most (the size of out for gw_push_derive). */

@@ -3,7 +3,9 @@
 #include "cc_error.h"
 #include "cc_log.h"
 #include "cc_pbjson.h"
+#include "enquiries.h"
 #include "enquiry.pb-c.h"
+#include "page.h"
 #include "presence.pb-c.h"
 #include "revoke.h"
 #include "visitor.h"
@@ -20,9 +22,10 @@ struct gw_resync {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    bool kicked, stopping; /* guarded by lock */
+    bool kicked, panels, stopping; /* guarded by lock */
 };
 
+/* The bus reconnected: every socket here. */
 static void kick(void *arg)
 {
     struct gw_resync *r = arg;
@@ -30,6 +33,22 @@ static void kick(void *arg)
     r->kicked = true;
     pthread_cond_signal(&r->wake);
     pthread_mutex_unlock(&r->lock);
+}
+
+/* The hub has panels due (called under the hub's lock: only signals). */
+static void kick_panels(void *arg)
+{
+    struct gw_resync *r = arg;
+    pthread_mutex_lock(&r->lock);
+    r->panels = true;
+    pthread_cond_signal(&r->wake);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const struct gw_ws_recipient *x = a, *y = b;
+    return x->staff != y->staff ? (x->staff ? -1 : 1) : strcmp(x->id, y->id);
 }
 
 static void push_json(struct gw_resync *r, bool staff, const char *id, json_t *j)
@@ -41,25 +60,61 @@ static void push_json(struct gw_resync *r, bool staff, const char *id, json_t *j
     json_decref(j);
 }
 
-static void panel(struct gw_resync *r, const char *staff_id)
+/* The first page of staff_id's panel as a pending.resync text (caller
+ * frees), NULL when the queue did not answer. */
+static char *panel_text(struct gw_resync *r, const char *staff_id, const char *reason)
 {
     Cc__PendingRequest p = CC__PENDING_REQUEST__INIT;
     ProtobufCMessage *out = NULL;
     Cc__PendingReply *rep;
+    char *text = NULL;
 
     p.staff_id = (char *)staff_id;
+    p.limit = GW_PAGE_DEFAULT;
     if (cc_bus_request(r->ctx->bus, "cc.queue.pending", &p.base, &cc__pending_reply__descriptor,
                        r->ctx->cfg->request_timeout_ms, &out) != CC_OK)
-        return;
+        return NULL;
     rep = (Cc__PendingReply *)out;
     if (!cc_error_is_set(rep->error)) {
-        json_t *j = cc_pbjson_from_message(out), *items = json_object_get(j, "items");
-        push_json(r, true, staff_id,
-                  json_pack("{s:s,s:s,s:O}", "type", "pending.resync", "staff_id", staff_id,
-                            "pending", items != NULL ? items : json_array()));
+        json_t *j = json_pack("{s:s,s:s,s:s}", "type", "pending.resync", "staff_id", staff_id,
+                              "reason", reason);
+        json_t *page = gw_enquiries_panel(rep);
+        if (j != NULL && page != NULL && json_object_update(j, page) == 0)
+            text = json_dumps(j, JSON_COMPACT);
+        json_decref(page);
         json_decref(j);
     }
     protobuf_c_message_free_unpacked(out, NULL);
+    return text;
+}
+
+static void panel(struct gw_resync *r, const char *staff_id)
+{
+    char *text = panel_text(r, staff_id, "reconnect");
+    if (text != NULL)
+        gw_ws_push_text(r->ctx->ws, true, staff_id, text);
+    free(text);
+}
+
+/* The panels the hub coalesced (panel.h): each read once, handed back
+ * (NULL when it could not be read: the hub asks again later). */
+static void due_panels(struct gw_resync *r)
+{
+    size_t n = 0;
+    struct gw_ws_recipient *due = gw_ws_take_panels(r->ctx->ws, &n);
+
+    if (due == NULL)
+        return;
+    qsort(due, n, sizeof(*due), by_id); /* several sockets of one console: once */
+    for (size_t i = 0; i < n; i++) {
+        char *text;
+        if (i > 0 && strcmp(due[i - 1].id, due[i].id) == 0)
+            continue;
+        text = panel_text(r, due[i].id, "burst");
+        gw_ws_push_panel(r->ctx->ws, due[i].id, text);
+        free(text);
+    }
+    free(due);
 }
 
 static void enquiry(struct gw_resync *r, const char *enquiry_id)
@@ -108,12 +163,6 @@ static bool still_signed_in(struct gw_resync *r, const char *staff_id)
     return in;
 }
 
-static int by_id(const void *a, const void *b)
-{
-    const struct gw_ws_recipient *x = a, *y = b;
-    return x->staff != y->staff ? (x->staff ? -1 : 1) : strcmp(x->id, y->id);
-}
-
 static void once(struct gw_resync *r)
 {
     size_t n = 0;
@@ -144,13 +193,19 @@ static void *run(void *arg)
 
     pthread_mutex_lock(&r->lock);
     for (;;) {
-        while (!r->kicked && !r->stopping)
+        bool all, panels;
+        while (!r->kicked && !r->panels && !r->stopping)
             pthread_cond_wait(&r->wake, &r->lock);
         if (r->stopping)
             break;
-        r->kicked = false;
+        all = r->kicked;
+        panels = r->panels;
+        r->kicked = r->panels = false;
         pthread_mutex_unlock(&r->lock);
-        once(r);
+        if (all)
+            once(r);
+        if (panels)
+            due_panels(r);
         pthread_mutex_lock(&r->lock);
     }
     pthread_mutex_unlock(&r->lock);
@@ -174,6 +229,7 @@ cc_status gw_resync_start(struct gw_resync **rp, struct gw_ctx *ctx)
         return CC_ERR_IO;
     }
     cc_bus_on_reconnect(ctx->bus, kick, r);
+    gw_ws_on_panels_due(ctx->ws, kick_panels, r);
     *rp = r;
     return CC_OK;
 }
@@ -183,6 +239,7 @@ void gw_resync_stop(struct gw_resync *r)
     if (r == NULL)
         return;
     cc_bus_on_reconnect(r->ctx->bus, NULL, NULL);
+    gw_ws_on_panels_due(r->ctx->ws, NULL, NULL);
     pthread_mutex_lock(&r->lock);
     r->stopping = true;
     pthread_cond_signal(&r->wake);

@@ -1,22 +1,18 @@
-/* ws: WebSocket hub of the gateway. See ws.h for the protocol and threads. */
+/* ws: WebSocket hub of the gateway: the sockets, their output and their
+ * closing, the hub thread. See ws.h for the protocol, limits and threads;
+ * ws_push.c puts events into the outboxes. */
 #include "ws.h"
-#include "push.h"
-#include "auth.h"
 #include "cc_log.h"
-#include "cc_pbjson.h"
 #include "cc_time.h"
-#include "enquiry.pb-c.h"
-#include "errors.h"
-#include "event.pb-c.h"
 #include "presence.pb-c.h"
-#include "visitor.h"
+#include "ws_hub.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
-#include <microhttpd.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
+#include <limits.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,60 +27,17 @@
 #define PING_EVERY_MS 15000
 #define DEAD_AFTER_MS (3 * PING_EVERY_MS)
 #define TICK_MS 1000
+#define TRIM_EVERY_MS 1000
 #define MAX_MESSAGE (64 * 1024) /* what a client may send */
-#define CLOSE_WAIT_MS 2000      /* for the client's answer to our close frame */
+#define DRAIN_MAX (256 * 1024)  /* unread input dropped before a close (else the kernel sends RST) */
 
-struct msg {
-    struct msg *next;
-    size_t len;
-    char text[];
-};
+int gw_ws_max(const struct cc_config *cfg)
+{
+    int keep = cfg->http_max_conn / 8;
+    return cfg->http_max_conn - (keep > 16 ? keep : 16);
+}
 
-struct conn {
-    struct conn *next, *prev; /* every socket */
-    struct conn *bnext;       /* the same bucket of the index */
-    unsigned bucket;
-    struct gw_ws *hub;
-    MHD_socket sock;
-    struct MHD_UpgradeResponseHandle *urh;
-    wslay_event_context_ptr ws;
-    bool staff;  /* else a visitor */
-    char id[96]; /* staff id, or the visitor's enquiry id */
-    char *extra; /* bytes MHD read past the handshake, consumed first */
-    size_t extra_len, extra_off;
-    int64_t last_rx_ms, last_ping_ms, last_hb_ms;
-    /* guarded by hub->lock: */
-    struct msg *out_head, *out_tail;
-    size_t out_len;
-    bool doomed;  /* outbox overflowed: close */
-
-    uint16_t close_code; /* != 0: close with this code and reason (gw_ws_close_staff) */
-    char close_reason[64];
-    int64_t close_by_ms; /* != 0: our close frame is queued; gone by then at the latest */
-
-    bool dirty;         /* in hub->dirty: has something to write */
-    struct conn *dnext; /* the next one in hub->dirty */
-    bool dead;          /* closed; freed at the end of the hub's batch */
-};
-
-struct gw_ws {
-    struct gw_ctx *ctx;
-    int epfd, evfd;
-    pthread_t thread;
-    pthread_mutex_t lock; /* guards the list, every outbox, nconn, stopping */
-    struct conn *conns;
-    /* index of the sockets by recipient (staff id or a visitor's enquiry),
-     * so that an event reaches its sockets without a scan of them all */
-    struct conn *bucket[GW_WS_BUCKETS];
-    struct conn *dirty; /* sockets with queued messages (or extra bytes) */
-    struct conn *dead;  /* closed in this batch of events, to free after it */
-    int nconn;
-    bool stopping;
-    bool started;
-};
-
-/* The index bucket of a recipient: FNV-1a of the kind and the id. */
-static unsigned bucket_of(bool staff, const char *id)
+unsigned gw_ws__bucket(bool staff, const char *id)
 {
     uint32_t h = 2166136261u ^ (staff ? 's' : 'v');
     h *= 16777619u;
@@ -104,101 +57,19 @@ static void mark_dirty_locked(struct gw_ws *w, struct conn *c)
     }
 }
 
-/* ---- handshake ---------------------------------------------------------- */
-
-static void accept_key(char out[64], const char *key)
+void gw_ws__wake(struct gw_ws *w)
 {
-    static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-    unsigned char md[SHA_DIGEST_LENGTH];
-    char buf[128];
-    snprintf(buf, sizeof(buf), "%s%s", key, guid);
-    SHA1((const unsigned char *)buf, strlen(buf), md);
-    EVP_EncodeBlock((unsigned char *)out, md, SHA_DIGEST_LENGTH);
+    uint64_t one = 1;
+    ssize_t wr = write(w->evfd, &one, sizeof(one));
+    (void)wr;
 }
 
-static bool header_has(struct MHD_Connection *c, const char *name, const char *token)
+static const char *kind_of(const struct conn *c)
 {
-    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
-    size_t n = strlen(token);
-    for (const char *p = v; p != NULL && *p != '\0'; p++)
-        if (strncasecmp(p, token, n) == 0)
-            return true;
-    return false;
+    return c->staff ? "staff" : "visitor";
 }
 
-static void on_upgraded(void *cls, struct MHD_Connection *connection, void *con_cls,
-                        const char *extra_in, size_t extra_in_size, MHD_socket sock,
-                        struct MHD_UpgradeResponseHandle *urh);
-
-void gw_ws_upgrade(struct gw_ctx *ctx, const struct gw_request *req, struct gw_reply *r)
-{
-    struct MHD_Connection *c = req->conn;
-    const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-WebSocket-Key");
-    const char *version = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-WebSocket-Version");
-    const char *token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
-    struct gw_request authreq = *req;
-    struct MHD_Response *resp;
-    char accept[64];
-
-    if (!header_has(c, "Upgrade", "websocket") || !header_has(c, "Connection", "upgrade") ||
-        key == NULL || strlen(key) > 64 || version == NULL || strcmp(version, "13") != 0) {
-        gw_reply_error(r, 400, "invalid", "expected a WebSocket (version 13) handshake", NULL);
-        return;
-    }
-    if (token == NULL)
-        token = req->bearer;
-    authreq.bearer = token;
-    if (token != NULL && strncmp(token, "v-", 2) == 0) {
-        /* a visitor: the queue checks the token against the enquiry */
-        const char *eid = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "enquiry");
-        Cc__EnquiryActor actor = CC__ENQUIRY_ACTOR__INIT;
-        Cc__EnquiryRequest er = CC__ENQUIRY_REQUEST__INIT;
-        ProtobufCMessage *out = NULL;
-        Cc__EnquiryReply *rep;
-        bool ok = false;
-        if (eid == NULL || strlen(eid) != 36) {
-            gw_reply_error(r, 400, "invalid", "a visitor names its enquiry", "enquiry");
-            return;
-        }
-        actor.visitor_token = (char *)token;
-        er.enquiry_id = (char *)eid;
-        er.actor = &actor;
-        if (!gw_ask(ctx, "queue", "cc.queue.get", &er.base, &cc__enquiry_reply__descriptor, &out,
-                    r))
-            return;
-        rep = (Cc__EnquiryReply *)out;
-        if (gw_error_reply(r, rep->error, "queue")) {
-            /* r is the error: another enquiry's token is a 403 */
-        } else if (rep->enquiry == NULL || strcmp(rep->enquiry->id, eid) != 0) {
-            /* only the enquiry asked for opens the socket */
-            gw_error_malformed(r, "queue", "cc.queue.get", "enquiry");
-        } else {
-            ok = true;
-        }
-        protobuf_c_message_free_unpacked(out, NULL);
-        if (!ok)
-            return;
-        snprintf(req->tag->ident, sizeof(req->tag->ident), "v:%s", eid);
-    } else {
-        struct gw_staff who;
-        if (!gw_auth_staff(ctx, &authreq, r, &who))
-            return;
-        snprintf(req->tag->ident, sizeof(req->tag->ident), "s:%s", who.id);
-    }
-    accept_key(accept, key);
-    resp = MHD_create_response_for_upgrade(on_upgraded, ctx->ws);
-    if (resp == NULL) {
-        gw_reply_error(r, 500, "internal", "out of memory", NULL);
-        return;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "Upgrade");
-    MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept);
-    r->status = MHD_HTTP_SWITCHING_PROTOCOLS;
-    r->response = resp;
-}
-
-/* ---- wslay callbacks (hub thread) ---------------------------------------- */
+/* ---- wslay callbacks (hub thread; the MHD thread for a refused socket) ------ */
 
 static ssize_t recv_cb(wslay_event_context_ptr ws, uint8_t *buf, size_t len, int flags, void *user)
 {
@@ -233,6 +104,8 @@ static ssize_t send_cb(wslay_event_context_ptr ws, const uint8_t *data, size_t l
     ssize_t n;
     (void)flags;
 
+    /* with TCP_NOTSENT_LOWAT the kernel refuses more once GW_WS_WRITE_AHEAD
+     * bytes wait unsent (EAGAIN), and wakes us when they drop below it */
     while ((n = send(c->sock, data, len, MSG_NOSIGNAL)) < 0 && errno == EINTR)
         ;
     if (n < 0) {
@@ -266,93 +139,45 @@ static const struct wslay_event_callbacks callbacks = {
     .on_msg_recv_callback = on_msg,
 };
 
-/* ---- connections ----------------------------------------------------------- */
+/* ---- closing ---------------------------------------------------------------- */
 
-static void heartbeat(struct gw_ws *w, struct conn *c)
+/* Reads and drops what the client sent and nobody will read: closing a
+ * socket with unread input makes the kernel answer RST, which would throw
+ * away the close frame and what it still had to deliver. Bounded. */
+static void drain(struct conn *c)
 {
-    Cc__HeartbeatRequest h = CC__HEARTBEAT_REQUEST__INIT;
-    h.staff_id = c->id;
-    cc_bus_publish(w->ctx->bus, "cc.presence.heartbeat", &h.base);
-    c->last_hb_ms = cc_mono_ms();
+    char buf[4096];
+    size_t total = 0;
+    ssize_t n;
+
+    while (total < DRAIN_MAX && (n = recv(c->sock, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+        total += (size_t)n;
 }
 
-/*
- * MHD thread: a socket was upgraded. Ownership of a struct conn: the thread
- * that builds it here owns it until the one critical section below puts it
- * into the hub's list, index and epoll set; from that moment the hub thread
- * is its only owner (only the hub services, closes and frees a conn, see
- * close_locked/reap_locked), and this thread must not touch it again: once
- * the lock is released the hub may close and free it at any time (the
- * client may already have gone). Bus threads reach a conn only through the
- * index and only under the lock (enqueue_locked), which is why publishing
- * the conn into the index is the hand-over. The first heartbeat of a staff
- * console is sent by the hub (c->last_hb_ms == 0, see flush_dirty_locked).
- */
-static void on_upgraded(void *cls, struct MHD_Connection *connection, void *con_cls,
-                        const char *extra_in, size_t extra_in_size, MHD_socket sock,
-                        struct MHD_UpgradeResponseHandle *urh)
+static void free_outbox_locked(struct conn *c)
 {
-    struct gw_ws *w = cls;
-    const char *ident = ((struct gw_conn_tag *)con_cls)->ident;
-    struct conn *c = calloc(1, sizeof(*c));
-    struct epoll_event ev = {.events = EPOLLIN};
-    uint64_t one = 1;
-    ssize_t wr;
-    (void)connection;
+    while (c->out_head != NULL) {
+        struct msg *m = c->out_head;
+        c->out_head = m->next;
+        free(m);
+    }
+    c->out_tail = NULL;
+    c->out_bytes = 0;
+}
 
-    if (c == NULL || (ident[0] != 's' && ident[0] != 'v'))
-        goto fail;
-    c->hub = w;
-    c->sock = sock;
-    c->urh = urh;
-    c->staff = ident[0] == 's';
-    snprintf(c->id, sizeof(c->id), "%s", ident + 2);
-    c->last_rx_ms = c->last_ping_ms = cc_mono_ms();
-    c->last_hb_ms = 0; /* none sent yet: the hub sends the first at once */
-    if (extra_in_size > 0) {
-        c->extra = malloc(extra_in_size);
-        if (c->extra == NULL)
-            goto fail;
-        memcpy(c->extra, extra_in, extra_in_size);
-        c->extra_len = extra_in_size;
-    }
-    if (wslay_event_context_server_init(&c->ws, &callbacks, c) != 0)
-        goto fail;
-    wslay_event_config_set_max_recv_msg_length(c->ws, MAX_MESSAGE);
-    fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK); /* the hub never blocks */
-    pthread_mutex_lock(&w->lock);
-    if (w->stopping || w->nconn >= GW_WS_MAX_CONN) {
-        pthread_mutex_unlock(&w->lock);
-        wslay_event_context_free(c->ws);
-        goto fail;
-    }
-    ev.data.ptr = c;
-    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, sock, &ev) != 0) {
-        pthread_mutex_unlock(&w->lock);
-        wslay_event_context_free(c->ws);
-        goto fail;
-    }
-    /* the hand-over: from here on c belongs to the hub thread */
-    c->next = w->conns;
-    c->prev = NULL;
-    if (w->conns != NULL)
-        w->conns->prev = c;
-    w->conns = c;
-    c->bucket = bucket_of(c->staff, c->id);
-    c->bnext = w->bucket[c->bucket];
-    w->bucket[c->bucket] = c;
-    w->nconn++;
-    mark_dirty_locked(w, c); /* the hub reads the extra bytes and sends the first heartbeat */
-    pthread_mutex_unlock(&w->lock);
-    c = NULL; /* not ours any more */
-    wr = write(w->evfd, &one, sizeof(one));
-    (void)wr;
-    return;
-fail:
-    if (c != NULL)
-        free(c->extra);
-    free(c);
-    MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+/* Queues the close frame and writes what the socket takes: the rest of a
+ * frame already begun, then the close. The write-ahead limit is lifted
+ * for it: the socket's buffer (GW_WS_SNDBUF) has room beyond the
+ * GW_WS_WRITE_AHEAD bytes that may wait unsent, so even a client that
+ * stopped reading gets the close frame, after what it has not read yet.
+ * The caller closes the socket after this. */
+static void send_close(struct conn *c, uint16_t code, const char *reason)
+{
+    int unlimited = INT_MAX;
+
+    setsockopt(c->sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unlimited, sizeof(unlimited));
+    if (wslay_event_queue_close(c->ws, code, (const uint8_t *)reason, strlen(reason)) == 0)
+        (void)wslay_event_send(c->ws);
 }
 
 /* Hub thread, with the lock held: unlinks and closes c; its memory stays
@@ -381,18 +206,32 @@ static void close_locked(struct gw_ws *w, struct conn *c)
         c->next->prev = c->prev;
     w->nconn--;
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->sock, NULL);
+    drain(c);
     wslay_event_context_free(c->ws);
     MHD_upgrade_action(c->urh, MHD_UPGRADE_ACTION_CLOSE);
-    while (c->out_head != NULL) {
-        struct msg *m = c->out_head;
-        c->out_head = m->next;
-        free(m);
-    }
+    free_outbox_locked(c);
     free(c->extra);
     c->extra = NULL;
     c->dead = true;
     c->next = w->dead;
     w->dead = c;
+    w->freed = true;
+}
+
+/* Hub thread, lock held: the server closes c, saying why (docs/api.md). */
+static void close_with_locked(struct gw_ws *w, struct conn *c, uint16_t code, const char *reason)
+{
+    char codes[8], queued[24];
+
+    snprintf(codes, sizeof(codes), "%u", (unsigned)code);
+    snprintf(queued, sizeof(queued), "%zu", c->cut_queued);
+    /* a slow consumer is worth a warning; every socket at a stop is not */
+    cc_log(code == GW_WS_CLOSE_POLICY ? CC_LOG_WARN : w->stopping ? CC_LOG_DEBUG : CC_LOG_INFO,
+           "websocket closed by the server", "kind", kind_of(c), "id", c->id, "code", codes,
+           "reason", reason, "queued_bytes", queued, NULL);
+    free_outbox_locked(c);
+    send_close(c, code, reason);
+    close_locked(w, c);
 }
 
 static void reap_locked(struct gw_ws *w)
@@ -404,49 +243,279 @@ static void reap_locked(struct gw_ws *w)
     }
 }
 
-/* Hub thread, lock held: moves the outbox into wslay. */
-static void flush_outbox_locked(struct conn *c)
+/* ---- output ------------------------------------------------------------------ */
+
+/* Unsent bytes of c: its outbox and the messages wslay holds. Lock held. */
+static size_t queued_locked(struct conn *c)
 {
-    while (c->out_head != NULL) {
-        struct msg *m = c->out_head;
-        struct wslay_event_msg wm = {WSLAY_TEXT_FRAME, (const uint8_t *)m->text, m->len};
-        c->out_head = m->next;
-        c->out_len--;
-        wslay_event_queue_msg(c->ws, &wm); /* copies the bytes */
-        free(m);
-    }
-    c->out_tail = NULL;
+    return c->out_bytes + wslay_event_get_queued_msg_length(c->ws);
 }
 
-/* Hub thread, lock held: reads/writes what the socket allows; false = close it. */
-static bool service_locked(struct conn *c, uint32_t events)
+/* Lock held: marks c to be cut off; the hub closes it with the reason. Its
+ * outbox is freed at once. */
+static void cut_locked(struct gw_ws *w, struct conn *c, uint16_t code, const char *reason)
+{
+    if (c->cut_code != 0)
+        return;
+    c->cut_code = code;
+    c->cut_reason = reason;
+    c->cut_queued = queued_locked(c);
+    free_outbox_locked(c);
+    mark_dirty_locked(w, c);
+}
+
+void gw_ws_close_staff(struct gw_ws *w, const char *staff_id, uint16_t code, const char *reason)
+{
+    bool found = false;
+
+    pthread_mutex_lock(&w->lock);
+    for (struct conn *c = w->bucket[gw_ws__bucket(true, staff_id)]; c != NULL; c = c->bnext) {
+        if (!gw_ws__is(c, true, staff_id) || c->cut_code != 0)
+            continue;
+        cut_locked(w, c, code, reason); /* the hub sends the close frame and closes it */
+        found = true;
+    }
+    pthread_mutex_unlock(&w->lock);
+    if (found) {
+        gw_ws__wake(w);
+        cc_log(CC_LOG_INFO, "closing the sockets of a staff member", "staff_id", staff_id, "reason",
+               reason, NULL);
+    }
+}
+
+bool gw_ws__enqueue_locked(struct gw_ws *w, struct conn *c, const char *text, size_t len)
+{
+    struct msg *m;
+
+    if (c->cut_code != 0)
+        return false;
+    if (queued_locked(c) + len > w->queue_max) {
+        cut_locked(w, c, GW_WS_CLOSE_POLICY, "slow consumer");
+        return true;
+    }
+    m = malloc(sizeof(*m) + len + 1);
+    if (m == NULL) {
+        cut_locked(w, c, GW_WS_CLOSE_TRY_LATER, "out of memory");
+        return true;
+    }
+    m->next = NULL;
+    m->len = len;
+    memcpy(m->text, text, len + 1);
+    if (c->out_tail != NULL)
+        c->out_tail->next = m;
+    else
+        c->out_head = m;
+    c->out_tail = m;
+    c->out_bytes += len;
+    mark_dirty_locked(w, c);
+    return true;
+}
+
+/* Hub thread, lock held: writes what the socket takes, handing wslay one
+ * outbox message at a time (each once the one before is sent), so that
+ * wslay never holds more than one message and a cut-off socket's backlog
+ * is in the outbox, freed at once. False: the socket failed. */
+static bool pump_locked(struct conn *c)
+{
+    for (;;) {
+        struct msg *m;
+        struct wslay_event_msg wm;
+
+        if (wslay_event_want_write(c->ws) && wslay_event_send(c->ws) != 0)
+            return false;
+        if (c->out_head == NULL || wslay_event_get_queued_msg_count(c->ws) > 0)
+            return true;
+        m = c->out_head;
+        c->out_head = m->next;
+        if (c->out_head == NULL)
+            c->out_tail = NULL;
+        c->out_bytes -= m->len;
+        wm = (struct wslay_event_msg){WSLAY_TEXT_FRAME, (const uint8_t *)m->text, m->len};
+        (void)wslay_event_queue_msg(c->ws, &wm); /* copies; refused once a close is queued */
+        free(m);
+    }
+}
+
+/* Hub thread, lock held: reads and writes what the socket allows, and
+ * closes c when it is cut off, failed or closed in both directions. */
+static void service_locked(struct gw_ws *w, struct conn *c, uint32_t events)
 {
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
 
-    if (c->doomed)
-        return false;
-    if (c->close_code != 0 && c->close_by_ms == 0) {
-        /* revoked: nothing queued here is sent any more; the closing
-         * handshake starts (our close frame; the socket goes when the
-         * client answers with its own, or at close_by_ms: tick_locked) */
-        wslay_event_queue_close(c->ws, c->close_code, (const uint8_t *)c->close_reason,
-                                strlen(c->close_reason));
-        c->close_by_ms = cc_mono_ms() + CLOSE_WAIT_MS;
+    if (c->cut_code != 0) {
+        close_with_locked(w, c, c->cut_code, c->cut_reason);
+        return;
     }
-    if (c->close_code == 0)
-        flush_outbox_locked(c);
-    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->extra_off < c->extra_len)
-        if (wslay_event_recv(c->ws) != 0)
-            return false;
-    if (wslay_event_want_write(c->ws) && wslay_event_send(c->ws) != 0)
-        return false;
-    if (!wslay_event_want_read(c->ws) && !wslay_event_want_write(c->ws))
-        return false; /* closed in both directions */
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->extra_off < c->extra_len) {
+        if (wslay_event_recv(c->ws) != 0) {
+            close_locked(w, c); /* the client went */
+            return;
+        }
+        if (queued_locked(c) > w->queue_max) { /* pongs to pings it never reads */
+            c->cut_queued = queued_locked(c);
+            close_with_locked(w, c, GW_WS_CLOSE_POLICY, "slow consumer");
+            return;
+        }
+    }
+    if (!pump_locked(c) || (!wslay_event_want_read(c->ws) && !wslay_event_want_write(c->ws))) {
+        close_locked(w, c); /* failed, or closed in both directions */
+        return;
+    }
     if (wslay_event_want_write(c->ws))
         ev.events |= EPOLLOUT;
-    epoll_ctl(c->hub->epfd, EPOLL_CTL_MOD, c->sock, &ev);
-    return true;
+    epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->sock, &ev);
 }
+
+/* ---- hand-over (MHD thread) ------------------------------------------------ */
+
+static void heartbeat(struct gw_ws *w, struct conn *c)
+{
+    Cc__HeartbeatRequest h = CC__HEARTBEAT_REQUEST__INIT;
+    h.staff_id = c->id;
+    cc_bus_publish(w->ctx->bus, "cc.presence.heartbeat", &h.base);
+    c->last_hb_ms = cc_mono_ms();
+}
+
+int gw_ws__count_locked(struct gw_ws *w, bool staff, const char *id)
+{
+    int n = 0;
+    for (struct conn *c = w->bucket[gw_ws__bucket(staff, id)]; c != NULL; c = c->bnext)
+        n += gw_ws__is(c, staff, id);
+    return n;
+}
+
+static const char *refusal_locked(struct gw_ws *w, bool staff, const char *id)
+{
+    if (gw_ws__count_locked(w, staff, id) >= (staff ? w->per_staff : w->per_visitor))
+        return "recipient";
+    if (w->nconn >= w->max_conn)
+        return "full";
+    return NULL;
+}
+
+const char *gw_ws_refusal(struct gw_ws *w, bool staff, const char *id)
+{
+    const char *why;
+
+    pthread_mutex_lock(&w->lock);
+    why = refusal_locked(w, staff, id);
+    pthread_mutex_unlock(&w->lock);
+    return why;
+}
+
+/* A socket never handed to the hub: its close frame says why (a fresh
+ * socket has room for it), then it is closed and freed. MHD thread. */
+static void refuse(struct conn *c, uint16_t code, const char *reason)
+{
+    char codes[8];
+
+    snprintf(codes, sizeof(codes), "%u", (unsigned)code);
+    cc_log(CC_LOG_INFO, "websocket refused", "kind", kind_of(c), "id", c->id, "code", codes,
+           "reason", reason, NULL);
+    send_close(c, code, reason);
+    drain(c);
+    wslay_event_context_free(c->ws);
+    MHD_upgrade_action(c->urh, MHD_UPGRADE_ACTION_CLOSE);
+    free(c->extra);
+    free(c);
+}
+
+/* A kernel send buffer of a known size, of which at most GW_WS_WRITE_AHEAD
+ * bytes may wait unsent (TCP_NOTSENT_LOWAT): the rest is room for the close
+ * frame (send_close); and the hub is woken only once fewer wait. */
+static void tune_socket(MHD_socket sock)
+{
+    int sndbuf = GW_WS_SNDBUF, lowat = GW_WS_WRITE_AHEAD;
+
+    setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+    setsockopt(sock, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+    fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK); /* the hub never blocks */
+}
+
+/*
+ * MHD thread: a socket was upgraded. Ownership of a struct conn: the thread
+ * that builds it here owns it until the one critical section below puts it
+ * into the hub's list, index and epoll set; from that moment the hub thread
+ * is its only owner (only the hub services, closes and frees a conn, see
+ * close_locked/reap_locked), and this thread must not touch it again: once
+ * the lock is released the hub may close and free it at any time (the
+ * client may already have gone). Bus threads reach a conn only through the
+ * index and only under the lock (gw_ws__enqueue_locked), which is why
+ * publishing the conn into the index is the hand-over. The first heartbeat
+ * of a staff console is sent by the hub (c->last_hb_ms == 0, see
+ * flush_dirty_locked). The limits are checked again here, under the lock
+ * (the handshake's check raced with other handshakes): a socket past them
+ * is refused with a close frame.
+ */
+void gw_ws_handover(void *cls, struct MHD_Connection *connection, void *con_cls,
+                    const char *extra_in, size_t extra_in_size, MHD_socket sock,
+                    struct MHD_UpgradeResponseHandle *urh)
+{
+    struct gw_ws *w = cls;
+    const char *ident = ((struct gw_conn_tag *)con_cls)->ident;
+    struct conn *c = calloc(1, sizeof(*c));
+    struct epoll_event ev = {.events = EPOLLIN};
+    const char *why;
+    (void)connection;
+
+    if (c == NULL || (ident[0] != 's' && ident[0] != 'v'))
+        goto fail;
+    c->hub = w;
+    c->sock = sock;
+    c->urh = urh;
+    c->staff = ident[0] == 's';
+    snprintf(c->id, sizeof(c->id), "%s", ident + 2);
+    c->last_rx_ms = c->last_ping_ms = cc_mono_ms();
+    c->last_hb_ms = 0; /* none sent yet: the hub sends the first at once */
+    if (extra_in_size > 0) {
+        c->extra = malloc(extra_in_size);
+        if (c->extra == NULL)
+            goto fail;
+        memcpy(c->extra, extra_in, extra_in_size);
+        c->extra_len = extra_in_size;
+    }
+    if (wslay_event_context_server_init(&c->ws, &callbacks, c) != 0)
+        goto fail;
+    wslay_event_config_set_max_recv_msg_length(c->ws, MAX_MESSAGE);
+    tune_socket(sock);
+    pthread_mutex_lock(&w->lock);
+    why = w->stopping ? "stopping" : refusal_locked(w, c->staff, c->id);
+    ev.data.ptr = c;
+    if (why == NULL && epoll_ctl(w->epfd, EPOLL_CTL_ADD, sock, &ev) != 0)
+        why = "epoll";
+    if (why != NULL) {
+        pthread_mutex_unlock(&w->lock);
+        if (strcmp(why, "recipient") == 0)
+            refuse(c, GW_WS_CLOSE_POLICY, "too many sockets for this token");
+        else if (strcmp(why, "stopping") == 0)
+            refuse(c, GW_WS_CLOSE_GOING_AWAY, "server stopping");
+        else
+            refuse(c, GW_WS_CLOSE_TRY_LATER, "too many sockets on this gateway");
+        return;
+    }
+    /* the hand-over: from here on c belongs to the hub thread */
+    c->next = w->conns;
+    c->prev = NULL;
+    if (w->conns != NULL)
+        w->conns->prev = c;
+    w->conns = c;
+    c->bucket = gw_ws__bucket(c->staff, c->id);
+    c->bnext = w->bucket[c->bucket];
+    w->bucket[c->bucket] = c;
+    w->nconn++;
+    mark_dirty_locked(w, c); /* the hub reads the extra bytes and sends the first heartbeat */
+    pthread_mutex_unlock(&w->lock);
+    c = NULL; /* not ours any more */
+    gw_ws__wake(w);
+    return;
+fail:
+    if (c != NULL)
+        free(c->extra);
+    free(c);
+    MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+}
+
+/* ---- the hub thread ------------------------------------------------------------ */
 
 static void tick_locked(struct gw_ws *w)
 {
@@ -456,13 +525,8 @@ static void tick_locked(struct gw_ws *w)
 
     for (; c != NULL; c = next) {
         next = c->next;
-        if (c->close_by_ms != 0 && now >= c->close_by_ms) {
-            close_locked(w, c); /* closed by us; the client did not answer in time */
-            continue;
-        }
         if (now - c->last_rx_ms > DEAD_AFTER_MS) {
-            cc_log(CC_LOG_INFO, "websocket silent, closing", "id", c->id, NULL);
-            close_locked(w, c);
+            close_with_locked(w, c, GW_WS_CLOSE_GOING_AWAY, "silent: no pong in 45 s");
             continue;
         }
         if (now - c->last_ping_ms >= PING_EVERY_MS) {
@@ -470,16 +534,48 @@ static void tick_locked(struct gw_ws *w)
             wslay_event_queue_msg(c->ws, &ping);
             c->last_ping_ms = now;
         }
-        if (c->staff && c->close_code == 0 && now - c->last_hb_ms >= hb_every)
+        if (c->staff && now - c->last_hb_ms >= hb_every)
             heartbeat(w, c);
-        if (!service_locked(c, 0))
-            close_locked(w, c);
+        service_locked(w, c, 0);
     }
 }
 
+/* Hub thread, lock held: the consoles whose panel snapshot is due go on
+ * the list resync reads (panel.h); resync is woken when there are some. */
+static void panels_locked(struct gw_ws *w)
+{
+    int64_t now = cc_mono_ms();
+    bool pending = false, added = false;
+
+    for (struct conn *c = w->conns; c != NULL; c = c->next) {
+        if (!c->staff || c->panel.state == GW_PANEL_LIVE)
+            continue;
+        pending = true;
+        if (!gw_panel_due(&c->panel, now, w->panel_ms))
+            continue;
+        if (w->ndue == w->capdue) {
+            size_t cap = w->capdue > 0 ? 2 * w->capdue : 16;
+            struct gw_ws_recipient *d = realloc(w->due, cap * sizeof(*d));
+            if (d == NULL) {
+                c->panel.state = GW_PANEL_DIRTY; /* try again later */
+                continue;
+            }
+            w->due = d;
+            w->capdue = cap;
+        }
+        w->due[w->ndue].staff = true;
+        snprintf(w->due[w->ndue].id, sizeof(w->due[w->ndue].id), "%s", c->id);
+        w->ndue++;
+        added = true;
+    }
+    w->panels_dirty = pending;
+    if (added && w->wake_panels != NULL)
+        w->wake_panels(w->wake_arg);
+}
+
 /* Hub thread, lock held: services every socket on the dirty list: new
- * ones (handed over by on_upgraded: first heartbeat, extra bytes) and those
- * with queued messages. */
+ * ones (handed over by gw_ws_handover: first heartbeat, extra bytes), those
+ * with queued messages and those cut off. */
 static void flush_dirty_locked(struct gw_ws *w)
 {
     struct conn *k = w->dirty, *next;
@@ -488,11 +584,20 @@ static void flush_dirty_locked(struct gw_ws *w)
     for (; k != NULL; k = next) {
         next = k->dnext;
         k->dirty = false;
-        if (k->staff && k->last_hb_ms == 0)
+        if (k->staff && k->last_hb_ms == 0 && k->cut_code == 0)
             heartbeat(w, k); /* connecting proves the console is alive */
-        if (!service_locked(k, 0))
-            close_locked(w, k);
+        service_locked(w, k, 0);
     }
+}
+
+static int wait_ms(const struct gw_ws *w, int64_t next_tick)
+{
+    int64_t now = cc_mono_ms(), until = next_tick;
+    int64_t panel_step = w->panel_ms / 4 > 10 ? w->panel_ms / 4 : 10;
+
+    if (w->panels_dirty && now + panel_step < until)
+        until = now + panel_step;
+    return until > now ? (int)(until - now) : 0;
 }
 
 static void *hub(void *arg)
@@ -500,13 +605,16 @@ static void *hub(void *arg)
     struct gw_ws *w = arg;
     struct epoll_event evs[64];
     int64_t next_tick = cc_mono_ms() + TICK_MS;
+    int timeout = TICK_MS;
 
     for (;;) {
-        int n = epoll_wait(w->epfd, evs, 64, TICK_MS);
+        int n = epoll_wait(w->epfd, evs, 64, timeout);
+        bool trim = false;
+
         pthread_mutex_lock(&w->lock);
         if (w->stopping) {
             while (w->conns != NULL)
-                close_locked(w, w->conns);
+                close_with_locked(w, w->conns, GW_WS_CLOSE_GOING_AWAY, "server stopping");
             reap_locked(w);
             pthread_mutex_unlock(&w->lock);
             return NULL;
@@ -520,196 +628,25 @@ static void *hub(void *arg)
                 flush_dirty_locked(w);
                 continue;
             }
-            if (!c->dead && !service_locked(c, evs[i].events))
-                close_locked(w, c);
+            if (!c->dead)
+                service_locked(w, c, evs[i].events);
         }
+        if (w->panels_dirty)
+            panels_locked(w);
         if (cc_mono_ms() >= next_tick) {
             tick_locked(w);
             next_tick = cc_mono_ms() + TICK_MS;
         }
         reap_locked(w);
-        pthread_mutex_unlock(&w->lock);
-    }
-}
-
-/* ---- events -> sockets (bus threads) ------------------------------------------ */
-
-static bool connected_locked(struct gw_ws *w, bool staff, const char *id)
-{
-    for (struct conn *c = w->bucket[bucket_of(staff, id)]; c != NULL; c = c->bnext)
-        if (c->staff == staff && strcmp(c->id, id) == 0)
-            return true;
-    return false;
-}
-
-/* Queues text to every socket of the recipient; true when one needs a write. */
-static bool enqueue_locked(struct gw_ws *w, bool staff, const char *id, const char *text,
-                           size_t len)
-{
-    bool queued = false;
-
-    for (struct conn *c = w->bucket[bucket_of(staff, id)]; c != NULL; c = c->bnext) {
-        struct msg *msg;
-        if (c->staff != staff || strcmp(c->id, id) != 0 || c->doomed || c->close_code != 0)
-            continue;
-        if (c->out_len >= GW_WS_MAX_OUTBOX) {
-            c->doomed = true; /* a reader this slow would only fall further behind */
-            queued = true;
-            mark_dirty_locked(w, c);
-            continue;
+        if (w->freed && cc_mono_ms() - w->last_trim_ms >= TRIM_EVERY_MS) {
+            w->freed = false;
+            w->last_trim_ms = cc_mono_ms();
+            trim = true;
         }
-        msg = malloc(sizeof(*msg) + len + 1);
-        if (msg == NULL)
-            continue;
-        msg->next = NULL;
-        msg->len = len;
-        memcpy(msg->text, text, len + 1);
-        if (c->out_tail != NULL)
-            c->out_tail->next = msg;
-        else
-            c->out_head = msg;
-        c->out_tail = msg;
-        c->out_len++;
-        queued = true;
-        mark_dirty_locked(w, c);
-    }
-    return queued;
-}
-
-/* The text of one push: the event as docs/api.md shows it, addressed. */
-static char *push_text(const Cc__Event *ev, const struct gw_push *p, json_t *body)
-{
-    json_t *j = json_pack("{s:s,s:s,s:s,s:I}", "type", p->type, "staff_id", p->staff_id, "reason",
-                          p->reason, "ts_ms", (json_int_t)ev->ts_ms);
-    char *text;
-
-    if (j == NULL)
-        return NULL;
-    json_object_update(j, body);
-    if (!p->staff) { /* a visitor: only what is theirs (visitor.h) */
-        json_t *v = gw_visitor_view(j);
-        json_decref(j);
-        if ((j = v) == NULL)
-            return NULL;
-    }
-    text = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    return text;
-}
-
-/* A fact (cc.evt.*) or a notification (cc.note.*): every push it causes to
- * a socket of this gateway (push.h). */
-static void on_event(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
-                     void *arg)
-{
-    struct gw_ws *w = arg;
-    Cc__Event *ev = (Cc__Event *)pb;
-    struct gw_push *pushes = NULL;
-    size_t n = 0, here = 0;
-    json_t *body = NULL;
-    bool queued = false;
-    (void)bus;
-
-    /* an event without what its kind must carry is dropped, never half pushed */
-    if (ev->type[0] == '\0' ||
-        (ev->body_case == CC__EVENT__BODY_ENQUIRY &&
-         (ev->enquiry == NULL || ev->enquiry->id[0] == '\0')) ||
-        (ev->body_case == CC__EVENT__BODY_PRESENCE && ev->presence == NULL)) {
-        cc_log(CC_LOG_WARN, "incomplete event dropped", "subject", m->subject, "type", ev->type,
-               NULL);
-        return;
-    }
-    pushes = calloc(gw_push_max(ev), sizeof(*pushes));
-    n = pushes != NULL ? gw_push_derive(ev, pushes) : 0;
-    pthread_mutex_lock(&w->lock);
-    for (size_t i = 0; i < n; i++) {
-        /* keep only the recipients connected here */
-        if (connected_locked(w, pushes[i].staff, pushes[i].to))
-            pushes[here++] = pushes[i];
-    }
-    pthread_mutex_unlock(&w->lock);
-    if (here == 0)
-        goto out; /* nobody of this event on this gateway: no JSON to build */
-    body = json_object();
-    if (ev->body_case == CC__EVENT__BODY_ENQUIRY)
-        json_object_set_new(body, "enquiry", cc_pbjson_from_message(&ev->enquiry->base));
-    else if (ev->body_case == CC__EVENT__BODY_PRESENCE)
-        json_object_set_new(body, "presence", cc_pbjson_from_message(&ev->presence->base));
-    if (ev->message != NULL)
-        json_object_set_new(body, "message", cc_pbjson_from_message(&ev->message->base));
-    for (size_t i = 0; i < here; i++) {
-        char *text = push_text(ev, &pushes[i], body);
-        if (text == NULL)
-            continue;
-        pthread_mutex_lock(&w->lock);
-        queued |= enqueue_locked(w, pushes[i].staff, pushes[i].to, text, strlen(text));
+        timeout = wait_ms(w, next_tick);
         pthread_mutex_unlock(&w->lock);
-        free(text);
-    }
-    if (queued) {
-        uint64_t one = 1;
-        ssize_t wr = write(w->evfd, &one, sizeof(one));
-        (void)wr;
-    }
-out:
-    json_decref(body);
-    free(pushes);
-}
-
-struct gw_ws_recipient *gw_ws_recipients(struct gw_ws *w, size_t *n)
-{
-    struct gw_ws_recipient *out;
-    size_t k = 0;
-
-    *n = 0;
-    pthread_mutex_lock(&w->lock);
-    out = w->nconn > 0 ? calloc((size_t)w->nconn, sizeof(*out)) : NULL;
-    for (struct conn *c = w->conns; out != NULL && c != NULL && k < (size_t)w->nconn; c = c->next) {
-        if (c->dead || c->doomed || c->close_code != 0)
-            continue;
-        out[k].staff = c->staff;
-        snprintf(out[k].id, sizeof(out[k].id), "%s", c->id);
-        k++;
-    }
-    pthread_mutex_unlock(&w->lock);
-    *n = k;
-    return out;
-}
-
-void gw_ws_push_text(struct gw_ws *w, bool staff, const char *id, const char *text)
-{
-    bool queued;
-
-    pthread_mutex_lock(&w->lock);
-    queued = enqueue_locked(w, staff, id, text, strlen(text));
-    pthread_mutex_unlock(&w->lock);
-    if (queued) {
-        uint64_t one = 1;
-        ssize_t wr = write(w->evfd, &one, sizeof(one));
-        (void)wr;
-    }
-}
-
-void gw_ws_close_staff(struct gw_ws *w, const char *staff_id, uint16_t code, const char *reason)
-{
-    bool found = false;
-
-    pthread_mutex_lock(&w->lock);
-    for (struct conn *c = w->bucket[bucket_of(true, staff_id)]; c != NULL; c = c->bnext) {
-        if (!c->staff || strcmp(c->id, staff_id) != 0 || c->close_code != 0)
-            continue;
-        c->close_code = code;
-        snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
-        mark_dirty_locked(w, c); /* the hub closes it (service_locked) */
-        found = true;
-    }
-    pthread_mutex_unlock(&w->lock);
-    if (found) {
-        uint64_t one = 1;
-        ssize_t wr = write(w->evfd, &one, sizeof(one));
-        (void)wr;
-        cc_log(CC_LOG_INFO, "closing the sockets of a staff member", "staff_id", staff_id, "reason",
-               reason, NULL);
+        if (trim) /* what closed sockets held goes back to the system */
+            malloc_trim(0);
     }
 }
 
@@ -725,6 +662,11 @@ cc_status gw_ws_start(struct gw_ws **wp, struct gw_ctx *ctx, char *err, size_t e
     if (w == NULL)
         return CC_ERR_NOMEM;
     w->ctx = ctx;
+    w->max_conn = gw_ws_max(ctx->cfg);
+    w->per_staff = ctx->cfg->ws_per_staff_max;
+    w->per_visitor = ctx->cfg->ws_per_visitor_max;
+    w->queue_max = (size_t)ctx->cfg->ws_queue_max_bytes;
+    w->panel_ms = ctx->cfg->ws_panel_ms;
     w->epfd = w->evfd = -1;
     pthread_mutex_init(&w->lock, NULL);
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -740,15 +682,7 @@ cc_status gw_ws_start(struct gw_ws **wp, struct gw_ctx *ctx, char *err, size_t e
         return CC_ERR_IO;
     }
     w->started = true;
-    /* no queue group: every gateway replica pushes to its own sockets */
-    st = cc_bus_subscribe_pb(ctx->bus, "cc.evt.enquiry.>", NULL, &cc__event__descriptor, on_event,
-                             w);
-    if (st == CC_OK)
-        st = cc_bus_subscribe_pb(ctx->bus, "cc.evt.presence.>", NULL, &cc__event__descriptor,
-                                 on_event, w);
-    if (st == CC_OK) /* notifications: pushed, never stored */
-        st = cc_bus_subscribe_pb(ctx->bus, "cc.note.>", NULL, &cc__event__descriptor, on_event,
-                                 w);
+    st = gw_ws__subscribe(w);
     if (st != CC_OK) {
         snprintf(err, errlen, "websocket hub: cannot subscribe to events");
         gw_ws_free(w); /* nothing was delivered yet: nothing to drain */
@@ -772,13 +706,10 @@ void gw_ws_stop(struct gw_ws *w)
     if (w == NULL)
         return;
     if (w->started) {
-        uint64_t one = 1;
-        ssize_t wr;
         pthread_mutex_lock(&w->lock);
         w->stopping = true;
         pthread_mutex_unlock(&w->lock);
-        wr = write(w->evfd, &one, sizeof(one));
-        (void)wr;
+        gw_ws__wake(w);
         pthread_join(w->thread, NULL);
         w->started = false;
     }
@@ -793,6 +724,7 @@ void gw_ws_free(struct gw_ws *w)
         close(w->epfd);
     if (w->evfd >= 0)
         close(w->evfd);
+    free(w->due);
     pthread_mutex_destroy(&w->lock);
     free(w);
 }

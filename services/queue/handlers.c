@@ -373,6 +373,9 @@ static void free_hashes(Cc__Enquiry *enqs, size_t n)
     free(enqs);
 }
 
+#define PENDING_PAGE 50      /* items of a page when the request names no limit */
+#define PENDING_PAGE_MAX 200 /* items of a page at most */
+
 static void on_pending(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufCMessage *pb,
                        void *arg)
 {
@@ -380,15 +383,23 @@ static void on_pending(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufC
     Cc__PendingRequest *req = (Cc__PendingRequest *)pb;
     Cc__PendingReply rep = CC__PENDING_REPLY__INIT;
     Cc__Error err = CC__ERROR__INIT;
-    const char *args[1] = {req->staff_id};
+    char limit[16];
+    const char *args[3] = {req->staff_id, limit, req->before};
     Cc__PendingItem *items = NULL, **ptrs = NULL;
     Cc__Enquiry *enqs = NULL;
     redisReply *r = NULL;
     int64_t now = cc_wall_ms();
     size_t n = 0;
-    cc_status st = queue_step(q, Q_PENDING, NULL, 1, args, NULL, &r);
+    cc_status st;
 
-    if (st != CC_OK || r->type != REDIS_REPLY_ARRAY || !hashes(r, 0, &enqs, &n)) {
+    /* a page, never the whole panel: a panel can hold thousands */
+    snprintf(limit, sizeof(limit), "%d",
+             req->limit <= 0 ? PENDING_PAGE : req->limit > PENDING_PAGE_MAX ? PENDING_PAGE_MAX
+                                                                           : req->limit);
+    st = queue_step(q, Q_PENDING, NULL, 3, args, NULL, &r);
+    if (st != CC_OK || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER || r->element[1]->type != REDIS_REPLY_INTEGER ||
+        !hashes(r, 2, &enqs, &n)) {
         step_error(&err, st != CC_OK ? st : CC_ERR_UNAVAILABLE);
         rep.error = &err;
         goto reply;
@@ -400,8 +411,10 @@ static void on_pending(struct cc_bus *bus, const struct cc_bus_msg *m, ProtobufC
         rep.error = &err;
         goto reply;
     }
+    rep.total = (int32_t)r->element[0]->integer;
+    rep.more = r->element[1]->integer != 0;
     /* the channel name follows each hash (pending.lua): find it again */
-    for (size_t i = 0, k = 0; i < r->elements && k < n; i += 1 + (size_t)r->element[i]->integer, k++) {
+    for (size_t i = 2, k = 0; i < r->elements && k < n; i += 1 + (size_t)r->element[i]->integer, k++) {
         size_t len = (size_t)r->element[i]->integer;
         Cc__PendingItem *it = &items[k];
         cc__pending_item__init(it);

@@ -178,9 +178,9 @@ describe('gateway: probes and replicas', () => {
     try {
       await until(async () => (await getJson(`${base}/readyz`)).status === 200, 20000, 'the gateway behind the proxy');
       const { channel, ids, staff } = await team(1);
-      const console1 = await connect(`ws://127.0.0.1:${port}/api/v1/ws?token=${staff[ids[0]]}`);
+      const console1 = await connect(`ws://127.0.0.1:${port}/api/v1/ws`, staff[ids[0]]);
       const first = await api('POST', '/enquiries', { channel_id: channel, kind: 'chat', caller: 'Before' });
-      const visitor = await connect(`ws://127.0.0.1:${port}/api/v1/ws?token=${first.body.visitor_token}&enquiry=${first.body.enquiry.id}`);
+      const visitor = await connect(`ws://127.0.0.1:${port}/api/v1/ws?enquiry=${first.body.enquiry.id}`, first.body.visitor_token);
       await until(() => find(console1, 'enquiry.offered', (m) => m.enquiry.id === first.body.enquiry.id), 5000, 'the first offer');
 
       // cut: this gateway's NATS connection is gone
@@ -200,7 +200,9 @@ describe('gateway: probes and replicas', () => {
       refusing = false;
       const resync = await until(() => find(console1, 'pending.resync'), 15000, 'the panel pushed after the reconnect');
       assert.equal(resync.staff_id, ids[0]);
+      assert.equal(resync.reason, 'reconnect');
       assert.deepEqual(resync.pending.map((p) => p.enquiry.id), [missed.body.enquiry.id]);
+      assert.equal(resync.total, 1);
       const again = await until(() => find(visitor, 'enquiry.resync'), 5000, 'the enquiry pushed to its visitor');
       assert.equal(again.enquiry.id, first.body.enquiry.id);
       assert.equal(again.enquiry.state, 'active');
@@ -236,9 +238,9 @@ describe('gateway: probes and replicas', () => {
       await until(async () => (await getJson(`${other}/readyz`)).status === 200, 20000, 'the extra gateway to be ready');
       const { channel, ids, staff } = await team(2);
       // socket on the extra gateway, requests through the shared port
-      const onExtra = await connect(`ws://127.0.0.1:${port}/api/v1/ws?token=${staff[ids[0]]}`);
+      const onExtra = await connect(`ws://127.0.0.1:${port}/api/v1/ws`, staff[ids[0]]);
       // socket on the shared port, requests through the extra gateway
-      const onShared = await connect(`${wsUrl}?token=${staff[ids[1]]}`);
+      const onShared = await connect(wsUrl, staff[ids[1]]);
       const c = await api('POST', '/enquiries', { channel_id: channel, kind: 'call', caller: 'Ann' });
       assert.equal(c.status, 201);
       const id = c.body.enquiry.id;
@@ -418,7 +420,7 @@ describe('gateway: replies from the bus are checked before use', () => {
       unavailable(await api('DELETE', `/enquiries/${UUID}/transfer`, undefined, staff), 'cancel transfer (no enquiry)');
       unavailable(await api('POST', `/enquiries/${UUID}/messages`, { text: 'hi' }, staff), 'chat (no message)');
       const wsBase = stack.url.replace('http:', 'ws:') + '/api/v1/ws';
-      await assert.rejects(connect(`${wsBase}?token=v-visitor&enquiry=${UUID}`), (e) => e.status === 503,
+      await assert.rejects(connect(`${wsBase}?enquiry=${UUID}`, 'v-visitor'), (e) => e.status === 503,
         'a visitor socket: the queue did not name the enquiry');
       assert.ok(rs[0].requests.includes('cc.queue.create') && rs[0].requests.includes('cc.queue.chat'),
         `the test answered: ${rs[0].requests}`);
@@ -427,7 +429,7 @@ describe('gateway: replies from the bus are checked before use', () => {
     await answering(['cc.queue.pending', 'cc.presence.auth'], (subj) => (subj === 'cc.presence.auth' ? AUTH_OK : EMPTY), async () => {
       const r = await api('GET', '/pending', undefined, 'f'.repeat(64));
       assert.equal(r.status, 200);
-      assert.deepEqual(r.body, { pending: [] });
+      assert.deepEqual(r.body, { pending: [], total: 0, more: false });
     });
     // PendingReply { items = 2: PendingItem { channel_name = 2 } }
     const noEnquiry = pb.msg(2, pb.str(2, 'Website'));
@@ -446,7 +448,7 @@ describe('gateway: replies from the bus are checked before use', () => {
       unavailable(await api('GET', '/groups/sales', undefined, ADMIN), 'directory get (no entry)');
       unavailable(await api('PUT', '/groups/sales', { name: 'Sales' }, ADMIN), 'directory put (no entry)');
       const wsBase = stack.url.replace('http:', 'ws:') + '/api/v1/ws';
-      await assert.rejects(connect(`${wsBase}?token=${'f'.repeat(64)}`), (e) => e.status === 503, 'a staff socket');
+      await assert.rejects(connect(wsBase, 'f'.repeat(64)), (e) => e.status === 503, 'a staff socket');
       // a LogoutReply carries nothing but an error: empty is a success
       assert.equal((await api('POST', '/logout', undefined, 'f'.repeat(64))).status, 204);
       assert.deepEqual((await api('GET', '/groups', undefined, ADMIN)).body, { groups: [] }, 'an empty list is a list');

@@ -28,8 +28,8 @@ const AUDIT_KEYS = ['actor', 'created', 'id', 'key', 'kind', 'op', 'revoked_staf
 const keys = (o) => Object.keys(o).sort();
 
 // A socket whose close code and reason are kept: box.closed resolves {code, reason}.
-async function open(url) {
-  const box = await connect(url);
+async function open(url, token) {
+  const box = await connect(url, token);
   box.ended = new Promise((resolve) => box.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   return box;
 }
@@ -44,7 +44,7 @@ describe('privilege', () => {
 
   before(async () => {
     // the demo directory (alice is an admin, bob is not) and two gateways on one port
-    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_GATEWAY_REPLICAS: '2' });
+    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_GATEWAY_REPLICAS: '2', CC_WS_PER_STAFF_MAX: '16' });
     http = apiClient(stack);
     wsUrl = stack.url.replace('http:', 'ws:') + '/api/v1/ws';
   });
@@ -126,7 +126,7 @@ describe('privilege', () => {
     assert.equal(c.body.enquiry.state, 'pending');
     const id = c.body.enquiry.id;
     const vt = c.body.visitor_token;
-    const visitor = await open(`${wsUrl}?token=${vt}&enquiry=${id}`);
+    const visitor = await open(`${wsUrl}?enquiry=${id}`, vt);
     sockets.push(visitor);
 
     // answered, a message each way, a blind transfer taken by a colleague, the visitor hangs up
@@ -277,10 +277,10 @@ describe('privilege', () => {
     await extra.ready();
     // sockets on the stack's two gateways (fresh connections are spread over them) and on the extra one
     const mineSockets = [];
-    for (let i = 0; i < 6; i++) mineSockets.push(await open(`${wsUrl}?token=${i % 2 ? second : staff[gone]}`));
-    mineSockets.push(await open(`${extra.ws}?token=${staff[gone]}`));
-    const other = await open(`${extra.ws}?token=${staff[stays]}`);
-    const otherShared = await open(`${wsUrl}?token=${staff[stays]}`);
+    for (let i = 0; i < 6; i++) mineSockets.push(await open(wsUrl, i % 2 ? second : staff[gone]));
+    mineSockets.push(await open(extra.ws, staff[gone]));
+    const other = await open(extra.ws, staff[stays]);
+    const otherShared = await open(wsUrl, staff[stays]);
     sockets.push(...mineSockets, other, otherShared);
     assert.equal((await http('GET', '/me', undefined, staff[gone])).status, 200);
 
@@ -299,7 +299,7 @@ describe('privilege', () => {
     assert.equal(otherShared.closed, false);
     assert.equal((await http('GET', '/me', undefined, staff[stays])).status, 200);
     // a new socket with a revoked token is refused; the account is gone
-    await assert.rejects(connect(`${wsUrl}?token=${staff[gone]}`), (e) => e.status === 401);
+    await assert.rejects(connect(wsUrl, staff[gone]), (e) => e.status === 401);
     assert.equal((await http('POST', '/login', { email: `${gone}@x.example`, password: 'password-1' })).status, 401);
     // the audit names who, and whose sessions went
     await until(async () => (await http('GET', '/audit?limit=20', undefined, ADMIN)).body.audit
@@ -314,8 +314,8 @@ describe('privilege', () => {
     const [who] = ids;
     const extra = await extraGateway('gateway-extra2');
     await extra.ready();
-    const s1 = await open(`${wsUrl}?token=${staff[who]}`);
-    const s2 = await open(`${extra.ws}?token=${staff[who]}`);
+    const s1 = await open(wsUrl, staff[who]);
+    const s2 = await open(extra.ws, staff[who]);
     sockets.push(s1, s2);
     assert.equal((await http('GET', '/groups', undefined, staff[who])).status, 200, 'an admin');
 
@@ -368,9 +368,9 @@ describe('privilege', () => {
       const [gone, stays] = ids;
       const c = await http('POST', '/enquiries', { channel_id: channel, kind: 'chat', caller: 'Cy' });
       assert.equal((await http('POST', `/enquiries/${c.body.enquiry.id}/answer`, undefined, staff[stays])).status, 200);
-      const goneConsole = await open(`${cut.ws}?token=${staff[gone]}`);
-      const staysConsole = await open(`${cut.ws}?token=${staff[stays]}`);
-      const visitor = await open(`${cut.ws}?token=${c.body.visitor_token}&enquiry=${c.body.enquiry.id}`);
+      const goneConsole = await open(cut.ws, staff[gone]);
+      const staysConsole = await open(cut.ws, staff[stays]);
+      const visitor = await open(`${cut.ws}?enquiry=${c.body.enquiry.id}`, c.body.visitor_token);
       sockets.push(goneConsole, staysConsole, visitor);
 
       refusing = true;

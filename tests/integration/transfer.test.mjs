@@ -43,7 +43,7 @@ describe('transfer', () => {
     const console = {};
     for (const id of ids) {
       staff[id] = (await http('POST', '/login', { email: `${id}@x.example`, password: 'password-1' })).body.token;
-      console[id] = await connect(`${wsUrl}?token=${staff[id]}`);
+      console[id] = await connect(wsUrl, staff[id]);
       sockets.push(console[id]);
     }
     return { group: t, channel: t, ids, staff, console };
@@ -53,7 +53,7 @@ describe('transfer', () => {
     const c = await http('POST', '/enquiries', { channel_id: tm.channel, kind, caller: 'Visitor' });
     assert.equal(c.status, 201, JSON.stringify(c.body));
     const id = c.body.enquiry.id;
-    const visitor = await connect(`${wsUrl}?token=${c.body.visitor_token}&enquiry=${id}`);
+    const visitor = await connect(`${wsUrl}?enquiry=${id}`, c.body.visitor_token);
     sockets.push(visitor);
     const a = await http('POST', `/enquiries/${id}/answer`, undefined, tm.staff[by]);
     assert.equal(a.status, 200, JSON.stringify(a.body));

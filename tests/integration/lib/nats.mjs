@@ -39,6 +39,37 @@ export function natsPublish(port, subject, payload, headers = null) {
   });
 }
 
+// Publishes every [subject, payload] of messages, in order, on one
+// connection; resolves once the server has them all (a PING/PONG after them).
+export function natsPublishAll(port, messages) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let buf = '';
+    let sent = false;
+    sock.on('error', reject);
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      if (buf.includes('INFO ') && !sent) {
+        sent = true;
+        sock.write('CONNECT {"verbose":false}\r\n');
+        for (const [subject, payload] of messages) {
+          const body = Buffer.from(payload);
+          sock.write(Buffer.concat([Buffer.from(`PUB ${subject} ${body.length}\r\n`), body, Buffer.from('\r\n')]));
+        }
+        sock.write('PING\r\n');
+      }
+      if (buf.includes('PONG')) {
+        sock.end();
+        resolve();
+      }
+      if (buf.includes('-ERR')) {
+        sock.destroy();
+        reject(new Error(buf));
+      }
+    });
+  });
+}
+
 // A request over the plain protocol: publishes payload on subject with a
 // fresh reply inbox and resolves to the first reply's payload (a Buffer);
 // rejects after timeoutMs. Enough for the JetStream API ($JS.API.*).

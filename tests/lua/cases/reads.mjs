@@ -1,5 +1,5 @@
 // chat.lua, and the read-only steps holds.lua and pending.lua (their replies:
-// lists of hashes, each its length then its fields and values).
+// a header, then lists of hashes, each its length then its fields and values).
 import assert from 'node:assert/strict';
 import { fact } from '../lib/expect.mjs';
 import { FOLLOWUP_MS, IDLE_MS, T0 } from '../lib/world.mjs';
@@ -150,8 +150,17 @@ const readCases = [
     reply: (r, t, w) => sameList(w, r, ['', '0'], ['E1', 'E2', 'E3', 'E6', 'E5']),
   },
   { name: 'holds: a staff member holding nothing', run: (w) => w.holds('s1'), reply: ['', '0'] },
-  {
-    name: 'pending: the panel, newest first, each with its channel\'s name',
+  ...[
+    // [what, limit, before, expected ids, more]
+    ['the whole panel, newest first, each with its channel\'s name', 0, '', ['E4', 'E3', 'E2', 'E1'], 0],
+    ['a first page', 2, '', ['E4', 'E3'], 1],
+    ['the page after E3', 2, 'E3', ['E2', 'E1'], 0],
+    ['a page of one after E2', 1, 'E2', ['E1'], 0],
+    ['a page past the end', 5, 'E1', [], 0],
+    ['a limit as large as the panel', 4, '', ['E4', 'E3', 'E2', 'E1'], 0],
+    ['a cursor no longer in the panel (E35)', 1, 'E35', ['E3'], 1],
+  ].map(([what, limit, before, ids, more]) => ({
+    name: `pending: ${what} (total 4)`,
     async setup(w) {
       await w.pendingEnq('E1');
       w.now += 10;
@@ -162,11 +171,12 @@ const readCases = [
       await w.pendingEnq('E4', { kind: 'chat' });
       await w.activeEnq('E5', 's2');
     },
-    run: (w) => w.pending('s1'),
-    reply: (r, t, w) => sameList(w, r, [], ['E4', 'E3', 'E2', 'E1'],
+    run: (w) => w.pending('s1', limit, before),
+    reply: (r, t, w) => sameList(w, r, [4, more], ids,
       (id) => ['channel_name', id === 'E2' ? 'Channel cd' : 'Channel cb']),
-  },
-  { name: 'pending: an empty panel', run: (w) => w.pending('s1'), reply: [] },
+  })),
+  { name: 'pending: an empty panel', run: (w) => w.pending('s1'), reply: [0, 0] },
+  { name: 'pending: an empty panel, a page of it', run: (w) => w.pending('s1', 50, 'E9'), reply: [0, 0] },
 ];
 
 export const cases = [...chatCases, ...readCases];

@@ -136,7 +136,7 @@ export function makeWorld(redis, sha) {
     idle: (limit = 100) => w.step('idle', [limit]),
     reconcile: (sid) => w.step('reconcile', [sid]),
     holds: (sid) => w.step('holds', [sid]),
-    pending: (sid) => w.step('pending', [sid]),
+    pending: (sid, limit = 0, before = '') => w.step('pending', [sid, limit, before]),
 
     // Setup steps that must work: the starting states.
     async must(p, want) {

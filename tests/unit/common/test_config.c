@@ -34,6 +34,14 @@ static const char *const vars[] = {
     "CC_RATE_LOGIN_ADDRESS",
     "CC_TRUSTED_PROXIES",
     "CC_PASSWORD_WORKERS",
+    "CC_HTTP_MAX_CONN",
+    "CC_HTTP_PER_IP_MAX",
+    "CC_HTTP_TIMEOUT_S",
+    "CC_WS_PER_STAFF_MAX",
+    "CC_WS_PER_VISITOR_MAX",
+    "CC_WS_QUEUE_MAX_BYTES",
+    "CC_WS_PANEL_MS",
+    "CC_WS_ORIGINS",
 };
 
 static int clear_env(void **state)
@@ -64,6 +72,14 @@ static void test_defaults(void **state)
     assert_int_equal(c.media_port_max, 20999);
     assert_true(c.events_max_bytes == 1073741824LL); /* 1 GiB */
     assert_int_equal(c.calllog_batch, 256);
+    assert_int_equal(c.http_max_conn, 4096);
+    assert_int_equal(c.http_per_ip_max, 256);
+    assert_int_equal(c.http_timeout_s, 15);
+    assert_int_equal(c.ws_per_staff_max, 4);
+    assert_int_equal(c.ws_per_visitor_max, 2);
+    assert_int_equal(c.ws_queue_max_bytes, 1048576);
+    assert_int_equal(c.ws_panel_ms, 500);
+    assert_string_equal(c.ws_origins, "");
     assert_true(strncmp(c.instance, "queue-", 6) == 0);
     /* the admission limits (README.md, Configuration) */
     assert_int_equal(c.rate_enquiry_address.burst, 30);
@@ -223,6 +239,19 @@ static const struct bad bads[] = {
     {"CC_PASSWORD_WORKERS", "0",
      "CC_PASSWORD_WORKERS=\"0\" is invalid: expected an integer from 1 to 64"},
     {"CC_PASSWORD_WORKERS", "65", "CC_PASSWORD_WORKERS"},
+    {"CC_HTTP_MAX_CONN", "15", "CC_HTTP_MAX_CONN=\"15\" is invalid: expected an integer from 16"},
+    {"CC_HTTP_PER_IP_MAX", "4096",
+     "CC_HTTP_PER_IP_MAX (4096) must be below CC_HTTP_MAX_CONN (4096): one address must not take "
+     "every connection"},
+    {"CC_HTTP_PER_IP_MAX", "-1", "CC_HTTP_PER_IP_MAX"},
+    {"CC_HTTP_TIMEOUT_S", "0", "CC_HTTP_TIMEOUT_S"},
+    {"CC_WS_PER_STAFF_MAX", "0", "CC_WS_PER_STAFF_MAX"},
+    {"CC_WS_PER_VISITOR_MAX", "0", "CC_WS_PER_VISITOR_MAX"},
+    {"CC_WS_QUEUE_MAX_BYTES", "65535", "CC_WS_QUEUE_MAX_BYTES"},
+    {"CC_WS_PANEL_MS", "10", "CC_WS_PANEL_MS"},
+    {"CC_WS_ORIGINS", "https://shop.example.com/widget",
+     "CC_WS_ORIGINS is invalid: \"https://shop.example.com/widget\" is not an origin"},
+    {"CC_WS_ORIGINS", "https://a.example, null", "CC_WS_ORIGINS is invalid: \"null\""},
 };
 
 static void test_bad_values(void **state)
@@ -251,6 +280,24 @@ static void test_media_range(void **state)
     assert_non_null(strstr(err, "CC_MEDIA_PORT_MAX (20000) is below CC_MEDIA_PORT_MIN (30000)"));
 }
 
+static void test_admission(void **state)
+{
+    struct cc_config c;
+    char err[256];
+    (void)state;
+    setenv("CC_HTTP_MAX_CONN", "64", 1);
+    setenv("CC_HTTP_PER_IP_MAX", "0", 1); /* off: behind a proxy every client has its address */
+    setenv("CC_WS_ORIGINS", "https://shop.example.com, http://127.0.0.1:8080 *", 1);
+    assert_int_equal(cc_config_load(&c, "gateway", err, sizeof(err)), CC_OK);
+    assert_int_equal(c.http_max_conn, 64);
+    assert_int_equal(c.http_per_ip_max, 0);
+    assert_string_equal(c.ws_origins, "https://shop.example.com, http://127.0.0.1:8080 *");
+    setenv("CC_HTTP_PER_IP_MAX", "63", 1);
+    assert_int_equal(cc_config_load(&c, "gateway", err, sizeof(err)), CC_OK);
+    setenv("CC_HTTP_PER_IP_MAX", "64", 1);
+    assert_int_equal(cc_config_load(&c, "gateway", err, sizeof(err)), CC_ERR_CONFIG);
+}
+
 static void test_parse_int(void **state)
 {
     long v = 0;
@@ -274,6 +321,7 @@ int main(void)
         cmocka_unit_test_setup(test_overrides, clear_env),
         cmocka_unit_test_setup(test_bad_values, clear_env),
         cmocka_unit_test_setup(test_media_range, clear_env),
+        cmocka_unit_test_setup(test_admission, clear_env),
         cmocka_unit_test(test_parse_int),
         cmocka_unit_test_setup(test_rates_and_proxies, clear_env),
         cmocka_unit_test(test_parse_rate),

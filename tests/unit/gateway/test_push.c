@@ -8,7 +8,8 @@
 
 #include "push.h"
 
-/* The pushes of ev as "s:<to>:<type>:<reason>" / "v:<to>:<type>:<reason>", joined by ' '. */
+/* The pushes of ev as "s:<to>:<type>:<reason>" / "v:<to>:<type>:<reason>", joined by ' ';
+ * a panel push (push.h) ends in '*'. */
 static void derive(const Cc__Event *ev, char *out, size_t len)
 {
     struct gw_push p[16];
@@ -19,8 +20,8 @@ static void derive(const Cc__Event *ev, char *out, size_t len)
     out[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         char one[128];
-        snprintf(one, sizeof(one), "%s%s:%s:%s:%s", i ? " " : "", p[i].staff ? "s" : "v", p[i].to,
-                 p[i].type, p[i].reason);
+        snprintf(one, sizeof(one), "%s%s:%s:%s:%s%s", i ? " " : "", p[i].staff ? "s" : "v",
+                 p[i].to, p[i].type, p[i].reason, p[i].panel ? "*" : "");
         strncat(out, one, len - strlen(out) - 1);
     }
 }
@@ -36,31 +37,31 @@ static void test_table(void **state)
         size_t n_withdrawn;
         const char *want;
     } cases[] = {
-        {"enquiry.created", "", "", ab, 2, NULL, 0, "s:a:enquiry.offered: s:b:enquiry.offered:"},
+        {"enquiry.created", "", "", ab, 2, NULL, 0, "s:a:enquiry.offered:* s:b:enquiry.offered:*"},
         {"enquiry.blocked", "", "no_staff_available", NULL, 0, NULL, 0,
          "v:e1:enquiry.blocked:no_staff_available"},
         {"enquiry.answered", "a", "", NULL, 0, c, 1,
-         "s:a:enquiry.answered: v:e1:enquiry.answered: s:c:enquiry.withdrawn:answered_by_other"},
+         "s:a:enquiry.answered: v:e1:enquiry.answered: s:c:enquiry.withdrawn:answered_by_other*"},
         {"enquiry.missed", "", "max_wait", NULL, 0, ab, 2,
-         "v:e1:enquiry.missed:max_wait s:a:enquiry.missed:max_wait s:b:enquiry.missed:max_wait"},
+         "v:e1:enquiry.missed:max_wait s:a:enquiry.missed:max_wait* s:b:enquiry.missed:max_wait*"},
         {"enquiry.cancelled", "", "caller_hung_up", NULL, 0, c, 1,
-         "v:e1:enquiry.cancelled:caller_hung_up s:c:enquiry.withdrawn:caller_hung_up"},
+         "v:e1:enquiry.cancelled:caller_hung_up s:c:enquiry.withdrawn:caller_hung_up*"},
         {"enquiry.ended", "a", "staff_ended", NULL, 0, NULL, 0,
          "s:a:enquiry.ended:staff_ended v:e1:enquiry.ended:staff_ended"},
         {"enquiry.transfer", "s", "blind", ab, 2, NULL, 0,
-         "s:s:enquiry.transfer:blind v:e1:enquiry.transfer:blind s:a:enquiry.offered:transfer "
-         "s:b:enquiry.offered:transfer"},
+         "s:s:enquiry.transfer:blind v:e1:enquiry.transfer:blind s:a:enquiry.offered:transfer* "
+         "s:b:enquiry.offered:transfer*"},
         {"enquiry.transfer_returned", "s", "not_answered", s, 1, c, 1,
          "s:s:enquiry.transfer_returned:not_answered v:e1:enquiry.transfer_returned:not_answered "
-         "s:s:enquiry.offered:transfer_returned s:c:enquiry.withdrawn:transfer_not_answered"},
+         "s:s:enquiry.offered:transfer_returned* s:c:enquiry.withdrawn:transfer_not_answered*"},
         {"enquiry.transfer_returned", "s", "cancelled", NULL, 0, c, 1,
          "s:s:enquiry.transfer_returned:cancelled v:e1:enquiry.transfer_returned:cancelled "
-         "s:c:enquiry.withdrawn:transfer_cancelled"},
+         "s:c:enquiry.withdrawn:transfer_cancelled*"},
         /* notifications: to the one staff member named, never to the visitor */
         {"enquiry.offered", "a", "staff_available", NULL, 0, NULL, 0,
-         "s:a:enquiry.offered:staff_available"},
+         "s:a:enquiry.offered:staff_available*"},
         {"enquiry.withdrawn", "a", "staff_unavailable", NULL, 0, NULL, 0,
-         "s:a:enquiry.withdrawn:staff_unavailable"},
+         "s:a:enquiry.withdrawn:staff_unavailable*"},
         {"enquiry.closed", "a", "", NULL, 0, NULL, 0, "s:a:enquiry.closed:"},
     };
     (void)state;
