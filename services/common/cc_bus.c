@@ -3,6 +3,7 @@
 #include "cc_log.h"
 #include "cc_retry.h"
 #include "cc_time.h"
+#include "cc_url.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ struct sub {
 struct cc_bus {
     natsConnection *nc;
     jsCtx *js;
+    char inbox_prefix[80]; /* "_INBOX", or "_INBOX.<user>" with a NATS user */
     pthread_mutex_t lock; /* guards nsubs and subs[] growth, and the hook */
     void (*on_reconnect)(void *arg);
     void *on_reconnect_arg;
@@ -65,10 +67,11 @@ static void on_reconnected(natsConnection *nc, void *closure)
     struct cc_bus *b = closure;
     void (*fn)(void *);
     void *arg;
-    char url[256] = "";
+    char url[256] = "", shown[256];
 
     natsConnection_GetConnectedUrl(nc, url, sizeof(url));
-    cc_log(CC_LOG_INFO, "reconnected to NATS", "url", url, NULL);
+    cc_url_redact(shown, sizeof(shown), url, strlen(url));
+    cc_log(CC_LOG_INFO, "reconnected to NATS", "url", shown, NULL);
     pthread_mutex_lock(&b->lock);
     fn = b->on_reconnect;
     arg = b->on_reconnect_arg;
@@ -85,21 +88,27 @@ void cc_bus_on_reconnect(struct cc_bus *b, void (*fn)(void *arg), void *arg)
     pthread_mutex_unlock(&b->lock);
 }
 
+/* A permissions violation (a subject missing from this service's NATS user,
+ * deploy/nats/nats.conf.in) arrives here, with the subject in its text. */
 static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
 {
-    (void)nc;
+    const char *text = NULL;
     (void)sub;
     (void)closure;
-    cc_log(CC_LOG_WARN, "NATS asynchronous error", "error", natsStatus_GetText(err), NULL);
+    natsConnection_GetLastError(nc, &text);
+    cc_log(CC_LOG_WARN, "NATS asynchronous error", "error", natsStatus_GetText(err), "detail",
+           text != NULL ? text : "", NULL);
 }
 
 struct connect_try {
     struct cc_bus *b;
     natsOptions *opts;
-    const char *url;
+    const char *url;  /* redacted: it is quoted in errors */
+    const char *user; /* "" when none */
 };
 
-/* A server that is down or refusing is worth retrying; a bad option is not. */
+/* A server that is down or refusing is worth retrying; a bad option is not,
+ * nor are refused credentials (a setting to fix: CC_ERR_CONFIG). */
 static cc_status try_connect(void *arg, char *err, size_t errlen)
 {
     struct connect_try *t = arg;
@@ -107,6 +116,19 @@ static cc_status try_connect(void *arg, char *err, size_t errlen)
 
     if (s == NATS_OK)
         return CC_OK;
+    if (s == NATS_CONNECTION_AUTH_FAILED) {
+        if (t->user[0] == '\0')
+            snprintf(err, errlen,
+                     "NATS at %s requires a login: set CC_NATS_USER and CC_NATS_PASSWORD(_FILE) "
+                     "(%s)",
+                     t->url, natsStatus_GetText(s));
+        else
+            snprintf(err, errlen,
+                     "NATS at %s refused the credentials of user \"%s\": %s (see CC_NATS_USER, "
+                     "CC_NATS_PASSWORD(_FILE))",
+                     t->url, t->user, natsStatus_GetText(s));
+        return CC_ERR_CONFIG;
+    }
     snprintf(err, errlen, "cannot connect to NATS at %s: %s", t->url, natsStatus_GetText(s));
     if (s == NATS_NO_SERVER || s == NATS_TIMEOUT || s == NATS_IO_ERROR ||
         s == NATS_CONNECTION_CLOSED)
@@ -114,6 +136,21 @@ static cc_status try_connect(void *arg, char *err, size_t errlen)
     return cc_bus_status(s);
 }
 
+/* With a user: its password, and inboxes under _INBOX.<user>, so that its
+ * NATS permissions can let it (and only it) read its replies. */
+static natsStatus set_credentials(struct cc_bus *b, natsOptions *opts, const struct cc_config *cfg)
+{
+    natsStatus s = NATS_OK;
+
+    snprintf(b->inbox_prefix, sizeof(b->inbox_prefix), "_INBOX");
+    if (cfg->nats_user[0] == '\0' || cfg->nats_password[0] == '\0')
+        return NATS_OK;
+    snprintf(b->inbox_prefix, sizeof(b->inbox_prefix), "_INBOX.%s", cfg->nats_user);
+    s = natsOptions_SetUserInfo(opts, cfg->nats_user, cfg->nats_password);
+    if (s == NATS_OK)
+        s = natsOptions_SetCustomInboxPrefix(opts, b->inbox_prefix);
+    return s;
+}
 
 
 cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *err, size_t errlen)
@@ -148,6 +185,8 @@ cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *
         s = natsOptions_SetReconnectedCB(opts, on_reconnected, b);
     if (s == NATS_OK)
         s = natsOptions_SetErrorHandler(opts, on_async_error, NULL);
+    if (s == NATS_OK)
+        s = set_credentials(b, opts, cfg);
     if (s != NATS_OK) {
         snprintf(err, errlen, "NATS options: %s", natsStatus_GetText(s));
         st = cc_bus_status(s);
@@ -155,7 +194,9 @@ cc_status cc_bus_connect(struct cc_bus **bp, const struct cc_config *cfg, char *
     }
 
     {
-        struct connect_try t = {.b = b, .opts = opts, .url = cfg->nats_url};
+        char shown[512];
+        struct connect_try t = {.b = b, .opts = opts, .url = shown, .user = cfg->nats_user};
+        cc_url_redact(shown, sizeof(shown), cfg->nats_url, strlen(cfg->nats_url));
         st = cc_retry(try_connect, &t, cfg->connect_timeout_ms, "NATS",
                       "CC_NATS_URL, CC_CONNECT_TIMEOUT_MS", err, errlen);
         if (st != CC_OK)
@@ -351,15 +392,21 @@ cc_status cc_bus_request(struct cc_bus *b, const char *subject, const ProtobufCM
 cc_status cc_bus_gather(struct cc_bus *b, const char *const *subjects, size_t n,
                         const ProtobufCMessage *req, int timeout_ms, cc_bus_fn fn, void *arg)
 {
-    natsInbox *inbox = NULL;
+    natsInbox *unique = NULL;
     natsSubscription *sub = NULL;
     natsStatus s;
     cc_status st;
     int64_t until;
+    char inbox[160];
 
-    s = natsInbox_Create(&inbox);
-    if (s == NATS_OK)
+    /* natsInbox_Create ignores the custom prefix: "_INBOX.<nuid>" becomes
+     * "<our prefix>.<nuid>", an inbox our NATS user may subscribe to */
+    s = natsInbox_Create(&unique);
+    if (s == NATS_OK) {
+        const char *nuid = strrchr(unique, '.');
+        snprintf(inbox, sizeof(inbox), "%s%s", b->inbox_prefix, nuid != NULL ? nuid : ".x");
         s = natsConnection_SubscribeSync(&sub, b->nc, inbox);
+    }
     if (s != NATS_OK) {
         st = cc_bus_status(s);
         goto out;
@@ -402,7 +449,7 @@ out:
         natsSubscription_Unsubscribe(sub);
         natsSubscription_Destroy(sub);
     }
-    natsInbox_Destroy(inbox);
+    natsInbox_Destroy(unique);
     return st;
 }
 

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,18 +128,20 @@ static cc_status get_str(const char *name, const char *def, char *out, size_t ca
     return CC_OK;
 }
 
+/* The URL is quoted in errors with its password redacted. */
 static cc_status check_url(const char *name, const char *value, const char *scheme1,
                            const char *scheme2, char *err, size_t errlen)
 {
     struct cc_url u;
-    char why[128];
+    char why[128], shown[96];
 
+    cc_url_redact(shown, sizeof(shown), value, strlen(value));
     if (cc_url_parse(&u, value, strlen(value), why, sizeof(why)) != CC_OK) {
-        snprintf(err, errlen, "%s=\"%.80s\" is invalid: %s", name, value, why);
+        snprintf(err, errlen, "%s=\"%.80s\" is invalid: %s", name, shown, why);
         return CC_ERR_CONFIG;
     }
     if (strcmp(u.scheme, scheme1) != 0 && (scheme2 == NULL || strcmp(u.scheme, scheme2) != 0)) {
-        snprintf(err, errlen, "%s=\"%.80s\" is invalid: scheme must be %s://", name, value,
+        snprintf(err, errlen, "%s=\"%.80s\" is invalid: scheme must be %s://", name, shown,
                  scheme1);
         return CC_ERR_CONFIG;
     }
@@ -181,6 +184,138 @@ static cc_status load_admission(struct cc_config *cfg, char *err, size_t errlen)
                  "CC_HTTP_PER_IP_MAX (%d) must be below CC_HTTP_MAX_CONN (%d): one address must "
                  "not take every connection (0 turns the per-address limit off)",
                  cfg->http_per_ip_max, cfg->http_max_conn);
+        return CC_ERR_CONFIG;
+    }
+    return CC_OK;
+}
+
+cc_status cc_config_read_secret(const char *var, const char *path, char *out, size_t cap,
+                                char *err, size_t errlen)
+{
+    char buf[1024];
+    size_t n = 0;
+    ssize_t got = 1;
+    int read_errno = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        snprintf(err, errlen, "%s=\"%.200s\": cannot read the file: %s", var, path, strerror(errno));
+        return CC_ERR_CONFIG;
+    }
+    while (n < sizeof(buf) && got > 0) {
+        got = read(fd, buf + n, sizeof(buf) - n);
+        if (got < 0 && errno == EINTR)
+            got = 1;
+        else if (got < 0)
+            read_errno = errno;
+        else
+            n += (size_t)got;
+    }
+    close(fd);
+    if (got < 0) {
+        snprintf(err, errlen, "%s=\"%.200s\": cannot read the file: %s", var, path,
+                 strerror(read_errno));
+        return CC_ERR_CONFIG;
+    }
+    if (n > 0 && buf[n - 1] == '\n')
+        n--;
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    if (n == 0 || n >= cap || memchr(buf, '\0', n) != NULL || memchr(buf, '\n', n) != NULL ||
+        memchr(buf, '\r', n) != NULL) {
+        snprintf(err, errlen, "%s=\"%.200s\": the file must hold one line of 1 to %zu characters",
+                 var, path, cap - 1);
+        return CC_ERR_CONFIG;
+    }
+    memcpy(out, buf, n);
+    out[n] = '\0';
+    return CC_OK;
+}
+
+/* A user name is also a NATS subject token (its inbox prefix). */
+static bool valid_user(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 63)
+        return false;
+    for (; *s != '\0'; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+/* getenv, with an empty value read as unset (compose's ${X:-} gives ""). */
+static const char *env_set(const char *name)
+{
+    const char *s = getenv(name);
+    return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/*
+ * The credentials of one server (srv "NATS" or "REDIS", its URL already
+ * checked): CC_<srv>_USER with CC_<srv>_PASSWORD or CC_<srv>_PASSWORD_FILE,
+ * or user:password in the URL, never both. A user needs a password; a
+ * password needs a user when need_user (NATS).
+ */
+static cc_status get_credentials(const char *srv, const char *url, bool need_user, char *user,
+                                 size_t ucap, char *pw, size_t pcap, char *err, size_t errlen)
+{
+    char v_user[32], v_pw[32], v_file[40], why[128];
+    const char *e_user, *e_pw, *e_file;
+    struct cc_url u;
+
+    snprintf(v_user, sizeof(v_user), "CC_%s_USER", srv);
+    snprintf(v_pw, sizeof(v_pw), "CC_%s_PASSWORD", srv);
+    snprintf(v_file, sizeof(v_file), "CC_%s_PASSWORD_FILE", srv);
+    e_user = env_set(v_user);
+    e_pw = env_set(v_pw);
+    e_file = env_set(v_file);
+    user[0] = pw[0] = '\0';
+    if (cc_url_parse(&u, url, strlen(url), why, sizeof(why)) != CC_OK) {
+        snprintf(err, errlen, "CC_%s_URL is invalid: %s", srv, why);
+        return CC_ERR_CONFIG;
+    }
+    if (e_pw != NULL && e_file != NULL) {
+        snprintf(err, errlen, "set %s or %s, not both", v_pw, v_file);
+        return CC_ERR_CONFIG;
+    }
+    if ((u.user[0] != '\0' || u.password[0] != '\0') &&
+        (e_user != NULL || e_pw != NULL || e_file != NULL)) {
+        snprintf(err, errlen,
+                 "CC_%s_URL carries credentials: give them there or in %s and %s(_FILE), not both",
+                 srv, v_user, v_pw);
+        return CC_ERR_CONFIG;
+    }
+    if (u.user[0] != '\0' && u.password[0] == '\0' && need_user)
+        return CC_OK; /* a NATS token in the URL: nats.c sends it; not a user name */
+    if (e_user != NULL && strlen(e_user) >= ucap) {
+        snprintf(err, errlen, "%s is too long (at most %zu characters)", v_user, ucap - 1);
+        return CC_ERR_CONFIG;
+    }
+    if (e_pw != NULL && strlen(e_pw) >= pcap) {
+        snprintf(err, errlen, "%s is too long (at most %zu characters)", v_pw, pcap - 1);
+        return CC_ERR_CONFIG;
+    }
+    snprintf(user, ucap, "%s", e_user != NULL ? e_user : u.user);
+    if (e_file != NULL) {
+        cc_status st = cc_config_read_secret(v_file, e_file, pw, pcap, err, errlen);
+        if (st != CC_OK)
+            return st;
+    } else {
+        snprintf(pw, pcap, "%s", e_pw != NULL ? e_pw : u.password);
+    }
+    if (user[0] != '\0' && !valid_user(user)) {
+        snprintf(err, errlen, "%s=\"%.63s\" is invalid: 1 to 63 of A-Z a-z 0-9 _ -", v_user, user);
+        return CC_ERR_CONFIG;
+    }
+    if (user[0] != '\0' && pw[0] == '\0') {
+        snprintf(err, errlen, "%s=\"%s\" needs a password: set %s or %s", v_user, user, v_pw,
+                 v_file);
+        return CC_ERR_CONFIG;
+    }
+    if (need_user && user[0] == '\0' && pw[0] != '\0') {
+        snprintf(err, errlen, "a NATS password needs a user: set %s", v_user);
         return CC_ERR_CONFIG;
     }
     return CC_OK;
@@ -293,6 +428,10 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
     TRY(check_url("CC_NATS_URL", cfg->nats_url, "nats", "tls", err, errlen));
     TRY(check_url("CC_REDIS_URL", cfg->redis_url, "redis", NULL, err, errlen));
     TRY(check_url("CC_PG_URL", cfg->pg_url, "postgresql", "postgres", err, errlen));
+    TRY(get_credentials("NATS", cfg->nats_url, true, cfg->nats_user, sizeof(cfg->nats_user),
+                        cfg->nats_password, sizeof(cfg->nats_password), err, errlen));
+    TRY(get_credentials("REDIS", cfg->redis_url, false, cfg->redis_user, sizeof(cfg->redis_user),
+                        cfg->redis_password, sizeof(cfg->redis_password), err, errlen));
 #undef TRY
     return CC_OK;
 }

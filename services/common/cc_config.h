@@ -29,7 +29,11 @@ struct cc_config {
     char service[32];            /* set by the program, not the environment */
     char instance[96];           /* CC_INSTANCE, default <service>-<host>-<random> */
     char nats_url[512];          /* CC_NATS_URL */
+    char nats_user[64];          /* CC_NATS_USER, or the user in CC_NATS_URL; "" = none */
+    char nats_password[128];     /* CC_NATS_PASSWORD(_FILE), or CC_NATS_URL's: never log it */
     char redis_url[512];         /* CC_REDIS_URL */
+    char redis_user[64];         /* CC_REDIS_USER, or the user in CC_REDIS_URL; "" = default */
+    char redis_password[128];    /* CC_REDIS_PASSWORD(_FILE), or CC_REDIS_URL's: never log it */
     int redis_pool;              /* CC_REDIS_POOL: Redis connections per process */
     char pg_url[512];            /* CC_PG_URL */
     char http_addr[64];          /* CC_HTTP_ADDR (gateway) */
@@ -78,8 +82,24 @@ struct cc_config {
 #define CC_HTTP_MAX_CONN_MIN 16
 #define CC_HTTP_MAX_CONN_MAX 1000000
 
+/* Reads a secret from the file at path into out (cap bytes with the NUL):
+ * one line, one trailing "\n" or "\r\n" dropped, not empty, no NUL or
+ * other line break in it. On error writes a one-line reason naming var and
+ * path (never the file's content) and returns CC_ERR_CONFIG. */
+cc_status cc_config_read_secret(const char *var, const char *path, char *out, size_t cap,
+                                char *err, size_t errlen);
+
 /* Reads the environment into cfg for the named service. On an invalid value
- * returns CC_ERR_CONFIG and writes a one-line reason naming the variable. */
+ * returns CC_ERR_CONFIG and writes a one-line reason naming the variable
+ * (a URL in it is redacted with cc_url_redact; a password never appears).
+ *
+ * Credentials: CC_<S>_PASSWORD or CC_<S>_PASSWORD_FILE (a file holding the
+ * password, e.g. a mounted Kubernetes Secret; one trailing newline is
+ * dropped) with CC_<S>_USER, for S = NATS and REDIS; or user:password in
+ * the URL. Giving both, or a password both ways, is an error. A NATS user
+ * needs a password and the other way round; a Redis password alone
+ * authenticates the default user. User names are 1 to 63 of [A-Za-z0-9_-]
+ * (a NATS user's name is also its inbox prefix, see cc_bus.h). */
 cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, size_t errlen);
 
 /* Parses a decimal integer in [min, max] from s (NUL-terminated); false if

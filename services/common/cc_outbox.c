@@ -354,7 +354,9 @@ cc_status cc_outbox_start(struct cc_outbox **op, const struct cc_config *cfg, st
     o->b = *b;
     pthread_mutex_init(&o->lock, NULL);
     cc_outbox_key(o->key, sizeof(o->key), cfg->service);
-    st = cc_redis_connect(&o->redis, cfg->redis_url, cfg->connect_timeout_ms, err, errlen);
+    st = cc_redis_connect_auth(&o->redis, cfg->redis_url, cfg->redis_user, cfg->redis_password,
+                               CC_REDIS_POOL_DEFAULT, CC_REDIS_TIMEOUT_MS, cfg->connect_timeout_ms,
+                               err, errlen);
     if (st == CC_OK)
         st = cc_redis_script_add(o->redis, ack_lua, &o->ack_script, err, errlen);
     if (st == CC_OK) {

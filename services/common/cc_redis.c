@@ -52,6 +52,7 @@ static cc_status conn_open(const struct cc_redis *r, struct conn *cn, char *err,
 {
     struct timeval tv = {.tv_sec = r->wait_ms / 1000, .tv_usec = (r->wait_ms % 1000) * 1000};
     redisReply *rep;
+    cc_status st = CC_ERR_UNAVAILABLE;
 
     conn_close(cn);
     cn->c = redisConnectWithTimeout(r->url.host, r->url.port, tv);
@@ -70,7 +71,31 @@ static cc_status conn_open(const struct cc_redis *r, struct conn *cn, char *err,
         else
             rep = redisCommand(cn->c, "AUTH %s", r->url.password);
         if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-            snprintf(err, errlen, "Redis AUTH failed: %s", rep != NULL ? rep->str : cn->c->errstr);
+            /* refused credentials are a setting to fix, not an outage to wait out */
+            if (cc_redis_reply_status(rep) == CC_ERR_REDIS)
+                st = CC_ERR_CONFIG;
+            snprintf(err, errlen, "Redis refused the credentials of user \"%s\": %s",
+                     r->url.user[0] != '\0' ? r->url.user : "default",
+                     rep != NULL ? rep->str : cn->c->errstr);
+            freeReplyObject(rep);
+            goto fail;
+        }
+        freeReplyObject(rep);
+    } else {
+        /* no password given: say so at once if the server wants one (any
+         * other answer, LOADING too, is for the commands to meet) */
+        rep = redisCommand(cn->c, "PING");
+        if (rep == NULL) {
+            snprintf(err, errlen, "Redis did not answer: %s", cn->c->errstr);
+            goto fail;
+        }
+        if (rep->type == REDIS_REPLY_ERROR && rep->str != NULL &&
+            strncmp(rep->str, "NOAUTH", 6) == 0) {
+            st = CC_ERR_CONFIG;
+            snprintf(err, errlen,
+                     "Redis requires a password: set CC_REDIS_USER and CC_REDIS_PASSWORD(_FILE) "
+                     "or put them in CC_REDIS_URL (%s)",
+                     rep->str);
             freeReplyObject(rep);
             goto fail;
         }
@@ -89,7 +114,7 @@ static cc_status conn_open(const struct cc_redis *r, struct conn *cn, char *err,
     return CC_OK;
 fail:
     conn_close(cn);
-    return CC_ERR_UNAVAILABLE;
+    return st;
 }
 
 /* An idle connection has nothing to read. If its socket is readable or hung
@@ -200,6 +225,13 @@ static cc_status attempt_open(void *arg, char *err, size_t errlen)
 cc_status cc_redis_connect_pool(struct cc_redis **rp, const char *url, int pool_size, int wait_ms,
                                 int retry_ms, char *err, size_t errlen)
 {
+    return cc_redis_connect_auth(rp, url, NULL, NULL, pool_size, wait_ms, retry_ms, err, errlen);
+}
+
+cc_status cc_redis_connect_auth(struct cc_redis **rp, const char *url, const char *user,
+                                const char *password, int pool_size, int wait_ms, int retry_ms,
+                                char *err, size_t errlen)
+{
     struct cc_redis *r;
     pthread_condattr_t ca;
     char why[128];
@@ -241,6 +273,16 @@ cc_status cc_redis_connect_pool(struct cc_redis **rp, const char *url, int pool_
         snprintf(err, errlen, "bad Redis URL: %s", why);
         cc_redis_free(r);
         return CC_ERR_CONFIG;
+    }
+    if (password != NULL && password[0] != '\0') {
+        if (strlen(password) >= sizeof(r->url.password) ||
+            (user != NULL && strlen(user) >= sizeof(r->url.user))) {
+            snprintf(err, errlen, "Redis user or password too long");
+            cc_redis_free(r);
+            return CC_ERR_CONFIG;
+        }
+        snprintf(r->url.user, sizeof(r->url.user), "%s", user != NULL ? user : "");
+        snprintf(r->url.password, sizeof(r->url.password), "%s", password);
     }
     if (r->url.port == 0)
         r->url.port = 6379;

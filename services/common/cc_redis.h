@@ -48,6 +48,13 @@ struct cc_redis;
  * most wait_ms (> 0). Caller frees with cc_redis_free(). */
 cc_status cc_redis_connect_pool(struct cc_redis **rp, const char *url, int pool_size, int wait_ms,
                                 int retry_ms, char *err, size_t errlen);
+/* cc_redis_connect_pool() with credentials given apart from the URL (an ACL
+ * user and its password: AUTH user password; a password alone: AUTH
+ * password). They replace the URL's when password is neither NULL nor "";
+ * both are copied. A refused AUTH at start is not retried: CC_ERR_CONFIG. */
+cc_status cc_redis_connect_auth(struct cc_redis **rp, const char *url, const char *user,
+                                const char *password, int pool_size, int wait_ms, int retry_ms,
+                                char *err, size_t errlen);
 /* cc_redis_connect_pool() with CC_REDIS_POOL_DEFAULT connections and
  * CC_REDIS_TIMEOUT_MS; retries for timeout_ms. */
 cc_status cc_redis_connect(struct cc_redis **rp, const char *url, int timeout_ms, char *err,

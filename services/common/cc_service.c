@@ -3,6 +3,7 @@
 #include "cc_log.h"
 #include "cc_time.h"
 #include "cc_redis.h"
+#include "cc_url.h"
 #include "common.pb-c.h"
 
 #include <pthread.h>
@@ -40,7 +41,13 @@ int cc_service_init(struct cc_service *svc, const char *name)
         return CC_EXIT_CONFIG;
     }
     cc_log_setup(name, svc->cfg.instance, svc->cfg.log_level);
-    cc_log(CC_LOG_INFO, "starting", "version", CC_VERSION, "nats", svc->cfg.nats_url, NULL);
+    {
+        /* a URL may carry a password: never log it */
+        char nats[512];
+        cc_url_redact(nats, sizeof(nats), svc->cfg.nats_url, strlen(svc->cfg.nats_url));
+        cc_log(CC_LOG_INFO, "starting", "version", CC_VERSION, "nats", nats, "nats_user",
+               svc->cfg.nats_user, "redis_user", svc->cfg.redis_user, NULL);
+    }
 
     if (nats_Open(-1) != NATS_OK) {
         cc_log(CC_LOG_ERROR, "cannot initialise the NATS library", NULL);
@@ -50,6 +57,8 @@ int cc_service_init(struct cc_service *svc, const char *name)
     if (st != CC_OK) {
         cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);
         nats_Close();
+        if (st == CC_ERR_CONFIG) /* refused credentials */
+            return CC_EXIT_CONFIG;
         return st == CC_ERR_UNAVAILABLE ? CC_EXIT_UNAVAILABLE : CC_EXIT_FAIL;
     }
     return 0;
@@ -110,9 +119,10 @@ void cc_service_stop(struct cc_service *svc)
 int cc_service_connect_redis(struct cc_service *svc, struct cc_redis **rp)
 {
     char err[512];
-    cc_status st =
-        cc_redis_connect_pool(rp, svc->cfg.redis_url, svc->cfg.redis_pool, CC_REDIS_TIMEOUT_MS,
-                              svc->cfg.connect_timeout_ms, err, sizeof(err));
+    cc_status st = cc_redis_connect_auth(rp, svc->cfg.redis_url, svc->cfg.redis_user,
+                                         svc->cfg.redis_password, svc->cfg.redis_pool,
+                                         CC_REDIS_TIMEOUT_MS, svc->cfg.connect_timeout_ms, err,
+                                         sizeof(err));
     if (st == CC_OK)
         return 0;
     cc_log(CC_LOG_ERROR, "not starting", "error", err, NULL);

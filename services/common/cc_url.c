@@ -112,3 +112,42 @@ cc_status cc_url_parse(struct cc_url *u, const char *s, size_t len, char *err, s
         return fail(err, errlen, "URL path too long");
     return CC_OK;
 }
+
+/* Appends n bytes of s to out (at *at, capacity cap) as far as they fit. */
+static void put(char *out, size_t cap, size_t *at, const char *s, size_t n)
+{
+    size_t room = cap - 1 - *at;
+
+    if (n > room)
+        n = room;
+    memcpy(out + *at, s, n);
+    *at += n;
+}
+
+void cc_url_redact(char *out, size_t cap, const char *s, size_t len)
+{
+    const char *end = s + len, *auth = s, *auth_end, *at = NULL, *colon;
+    size_t o = 0;
+
+    for (const char *q = s; q + 2 < end; q++) {
+        if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
+            auth = q + 3;
+            break;
+        }
+    }
+    auth_end = find(auth, end, '/');
+    for (const char *q = auth; q < auth_end; q++)
+        if (*q == '@')
+            at = q;
+    if (at == NULL) {
+        put(out, cap, &o, s, len);
+    } else {
+        put(out, cap, &o, s, (size_t)(auth - s));
+        colon = find(auth, at, ':');
+        if (colon < at) /* user:password: the user stays */
+            put(out, cap, &o, auth, (size_t)(colon - auth + 1));
+        put(out, cap, &o, "***", 3); /* the password, or a token */
+        put(out, cap, &o, at, (size_t)(end - at));
+    }
+    out[o] = '\0';
+}

@@ -22,4 +22,16 @@ struct cc_url {
 /* On error writes a one-line reason into err. */
 cc_status cc_url_parse(struct cc_url *u, const char *s, size_t len, char *err, size_t errlen);
 
+/*
+ * Copies s (len bytes, any bytes, parsable or not) into out (NUL-terminated,
+ * truncated to cap - 1) with the secret of its userinfo replaced by three
+ * stars, so that the URL can be logged: nats://queue:pw@h:4222 becomes
+ * nats://queue:<stars>@h:4222, redis://:pw@h becomes redis://:<stars>@h and
+ * a token, nats://tok@h, becomes nats://<stars>@h.
+ * The userinfo is what precedes the last '@' before the first '/' after
+ * "://" (or from the start when there is no "://"), as cc_url_parse reads it.
+ * cap must be > 0.
+ */
+void cc_url_redact(char *out, size_t cap, const char *s, size_t len);
+
 #endif

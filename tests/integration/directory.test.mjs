@@ -20,7 +20,7 @@ describe('directory', () => {
     assert.equal(res?.code, 0);
     assert.deepEqual(res.sanitizer, []);
   });
-  const redis = (...args) => run('redis-cli', ['-p', String(stack.ports.CC_REDIS_PORT), ...args]);
+  const redis = (...args) => stack.redisCli(...args);
   const sql = async (q) => (await run('psql', ['-h', '127.0.0.1', '-p', String(stack.ports.CC_PG_PORT),
     '-U', 'cc', '-d', 'cc', '-qtAX', '-c', q])).stdout.trim();
 

@@ -54,7 +54,7 @@ describe('faults under load', () => {
   const http = (method, p, body, token) => raw(method, p, body, token);
   const psql = async (q) =>
     (await run('psql', ['-h', '127.0.0.1', '-p', String(stack.ports.CC_PG_PORT), '-U', 'cc', '-d', 'cc', '-qtAX', '-c', q])).stdout.trim();
-  const redisCli = (...a) => run('redis-cli', ['-p', String(stack.ports.CC_REDIS_PORT), ...a]);
+  const redisCli = (...a) => stack.redisCli(...a);
 
   // Never signal pid 0 (that is our own process group): a pid file being
   // rewritten by a supervisor reads empty.

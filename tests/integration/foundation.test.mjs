@@ -101,7 +101,7 @@ describe('running stack', () => {
 
   test('a second instance stops cleanly on SIGTERM (exit 0, drained)', async () => {
     const p = spawn(path.join(binDir, 'presence'), [], {
-      env: { ...stack.serviceEnv, CC_INSTANCE: 'presence-extra' },
+      env: { ...stack.envFor('presence'), CC_INSTANCE: 'presence-extra' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
@@ -122,7 +122,7 @@ describe('running stack', () => {
   });
 
   test('media registers itself in Redis and re-registers after SCRIPT FLUSH', async () => {
-    const redis = (...args) => run('redis-cli', ['-p', String(stack.ports.CC_REDIS_PORT), ...args]);
+    const redis = (...args) => stack.redisCli(...args);
     const node = await redis('HGET', 'cc:media:node:media-1', 'port_min');
     assert.equal(node.stdout.trim(), '20000');
     assert.match((await redis('ZRANGE', 'cc:media:nodes', '0', '-1')).stdout, /^media-1$/m);

@@ -166,7 +166,7 @@ describe('gateway: probes and replicas', () => {
     const port = await freePort();
     const gw = spawn(path.join(binDir, 'gateway'), [], {
       env: {
-        ...stack.serviceEnv, CC_INSTANCE: 'gateway-cut', CC_HTTP_PORT: String(port), CC_HTTP_ADDR: '127.0.0.1',
+        ...stack.envFor('gateway'), CC_INSTANCE: 'gateway-cut', CC_HTTP_PORT: String(port), CC_HTTP_ADDR: '127.0.0.1',
         CC_NATS_URL: `nats://127.0.0.1:${proxyPort}`, CC_WEB_ROOT: path.join(repo, 'services/gateway/web'),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -225,7 +225,7 @@ describe('gateway: probes and replicas', () => {
     const port = await freePort();
     const extra = spawn(path.join(binDir, 'gateway'), [], {
       env: {
-        ...stack.serviceEnv, CC_INSTANCE: 'gateway-extra', CC_HTTP_PORT: String(port),
+        ...stack.envFor('gateway'), CC_INSTANCE: 'gateway-extra', CC_HTTP_PORT: String(port),
         CC_HTTP_ADDR: '127.0.0.1', CC_WEB_ROOT: path.join(repo, 'services/gateway/web'),
       },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -19,7 +19,7 @@ describe('presence', () => {
     assert.equal(res?.code, 0);
     assert.deepEqual(res.sanitizer, []);
   });
-  const redis = (...args) => run('redis-cli', ['-p', String(stack.ports.CC_REDIS_PORT), ...args]);
+  const redis = (...args) => stack.redisCli(...args);
   const login = async (email, password) => http('POST', '/login', { email, password });
 
   test('login gives a token; the session is stored only as a hash, with expiry', async () => {

@@ -87,7 +87,7 @@ describe('privilege', () => {
     const port = await freePort();
     const gw = spawn(path.join(binDir, 'gateway'), [], {
       env: {
-        ...stack.serviceEnv, CC_INSTANCE: name, CC_HTTP_PORT: String(port), CC_HTTP_ADDR: '127.0.0.1',
+        ...stack.envFor('gateway'), CC_INSTANCE: name, CC_HTTP_PORT: String(port), CC_HTTP_ADDR: '127.0.0.1',
         CC_WEB_ROOT: path.join(repo, 'services/gateway/web'), ...env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],

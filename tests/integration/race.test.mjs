@@ -4,7 +4,7 @@
 // member left stuck in a call.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiClient, getJson, run, startStack } from './lib/stack.mjs';
+import { apiClient, getJson, startStack } from './lib/stack.mjs';
 
 const ADMIN = 'race-admin-token-0123456789abcdef';
 const STAFF = 50;
@@ -55,7 +55,7 @@ describe('race', () => {
       const end = await http('POST', `/enquiries/${eid}/end`, undefined, tokens[ids.indexOf(by)]);
       assert.equal(end.status, 200);
     }
-    const redis = (...args) => run('redis-cli', ['-p', String(stack.ports.CC_REDIS_PORT), ...args]);
+    const redis = (...args) => stack.redisCli(...args);
     assert.equal((await redis('ZCARD', 'cc:enq:deadlines')).stdout.trim(), '0', 'no enquiry left pending');
     for (const id of ids) {
       assert.equal((await redis('SCARD', `cc:staff:${id}:pending`)).stdout.trim(), '0', `${id}'s panel is empty`);

@@ -5,7 +5,7 @@
 // restarted the way tools/dev/stack starts it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiClient, run, startStack, until } from './lib/stack.mjs';
+import { apiClient, startStack, until } from './lib/stack.mjs';
 
 describe('redis faults', () => {
   let stack;
@@ -20,7 +20,7 @@ describe('redis faults', () => {
     assert.equal(res?.code, 0);
     assert.deepEqual(res.sanitizer, []);
   });
-  const redis = (...args) => run('redis-cli', ['-p', String(stack.ports.CC_REDIS_PORT), ...args]);
+  const redis = (...args) => stack.redisCli(...args);
   const me = (token) => http('GET', '/me', undefined, token);
   const login = async (who) => {
     const r = await http('POST', '/login', { email: `${who}@demo.example`, password: `${who}-demo-1` });

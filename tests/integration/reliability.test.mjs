@@ -27,10 +27,10 @@ describe('reliability', () => {
   };
   const team = (size, channel = {}) => makeTeam(http, ADMIN, size, channel, 'r');
   const pending = async (token) => (await http('GET', '/pending', undefined, token)).body.pending.map((p) => p.enquiry.id);
-  const redis = (...args) => run('redis-cli', ['-p', String(stack.ports.CC_REDIS_PORT), ...args]);
+  const redis = (...args) => stack.redisCli(...args);
   const psql = async (q) =>
     (await run('psql', ['-h', '127.0.0.1', '-p', String(stack.ports.CC_PG_PORT), '-U', 'cc', '-d', 'cc', '-qtAX', '-c', q])).stdout.trim();
-  const ccctl = (...args) => run(path.join(binDir, 'ccctl'), args, { env: { ...process.env, CC_NATS_URL: stack.natsUrl } });
+  const ccctl = (...args) => run(path.join(binDir, 'ccctl'), args, { env: stack.serviceEnv });
   const signalQueues = (sig) => ['queue-1', 'queue-2'].forEach((q) => process.kill(stack.pidOf(q), sig));
 
 

@@ -9,8 +9,10 @@
  *   ccctl probe live|ready SERVICE [INSTANCE]
  *                           container probe of one instance (probe.h)
  *
- * Reads the same environment as the services (CC_NATS_URL, ...); the start-up
- * retry budget defaults to 3 s here instead of 30 s.
+ * Reads the same environment as the services (CC_NATS_URL, CC_NATS_USER,
+ * CC_NATS_PASSWORD(_FILE), ...); the start-up retry budget defaults to 3 s
+ * here instead of 30 s. Its NATS user is "ccctl" (deploy/nats/nats.conf.in);
+ * `ccctl probe` runs inside a service's container with that service's user.
  */
 #include "apply.h"
 #include "enquiries.h"
@@ -33,7 +35,9 @@ static void usage(FILE *f)
                "       ccctl enquiries [--json]   active enquiries, their holder and age\n"
                "       ccctl end ENQUIRY_ID       end (or cancel) an enquiry as the operator\n"
                "       ccctl probe live|ready SERVICE [INSTANCE]\n"
-               "environment: CC_NATS_URL (default nats://127.0.0.1:4222), CC_PING_TIMEOUT_MS\n");
+               "environment: CC_NATS_URL (default nats://127.0.0.1:4222), CC_NATS_USER and\n"
+               "             CC_NATS_PASSWORD or CC_NATS_PASSWORD_FILE (NATS user ccctl; a\n"
+               "             probe uses its container's service user), CC_PING_TIMEOUT_MS\n");
 }
 
 static void fmt_uptime(char *buf, size_t len, int64_t ms)

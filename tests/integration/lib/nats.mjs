@@ -2,9 +2,46 @@
 // headers) on a subject, request/reply, and answer a subject, over the plain
 // text protocol. Used to send what a real client library would refuse to
 // build (malformed protobuf) and replies a real service never sends.
+//
+// The server requires a login: `port` is either a port number, and the
+// client logs in with the credentials registered for that port
+// (setNatsAuth: the test stack registers its NATS user admin), or
+// {port, user, pass} to log in as someone else ({port} alone: anonymously).
 import net from 'node:net';
 
-export function natsPublish(port, subject, payload, headers = null) {
+const registered = new Map(); // port -> {user, pass}
+
+// Registers the credentials the helpers use for a server's port.
+export function setNatsAuth(port, creds) {
+  registered.set(Number(port), creds);
+}
+
+// {port, creds} of a `port` argument.
+function target(port) {
+  if (typeof port === 'object' && port !== null) {
+    return { port: port.port, creds: port.user ? { user: port.user, pass: port.pass } : null };
+  }
+  return { port, creds: registered.get(Number(port)) ?? null };
+}
+
+// The CONNECT line of a client logging in as creds (null: anonymously).
+export function connectLine(creds, opts = {}) {
+  const o = { verbose: false, pedantic: false, ...opts };
+  if (creds) {
+    o.user = creds.user;
+    o.pass = creds.pass;
+  }
+  return `CONNECT ${JSON.stringify(o)}\r\n`;
+}
+
+// The CONNECT line for a `port` argument and its port.
+export function connectTo(port, opts = {}) {
+  const t = target(port);
+  return { port: t.port, line: connectLine(t.creds, opts), user: t.creds?.user ?? null };
+}
+
+export function natsPublish(to, subject, payload, headers = null) {
+  const { port, line } = connectTo(to, { headers: true });
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     let buf = '';
@@ -14,7 +51,7 @@ export function natsPublish(port, subject, payload, headers = null) {
       if (buf.includes('INFO ') && !sock.sentAll) {
         sock.sentAll = true;
         const body = Buffer.from(payload);
-        const parts = [Buffer.from('CONNECT {"verbose":false,"headers":true}\r\n')];
+        const parts = [Buffer.from(line)];
         if (headers) {
           let h = 'NATS/1.0\r\n';
           for (const [k, v] of Object.entries(headers)) h += `${k}: ${v}\r\n`;
@@ -41,7 +78,8 @@ export function natsPublish(port, subject, payload, headers = null) {
 
 // Publishes every [subject, payload] of messages, in order, on one
 // connection; resolves once the server has them all (a PING/PONG after them).
-export function natsPublishAll(port, messages) {
+export function natsPublishAll(to, messages) {
+  const { port, line } = connectTo(to);
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     let buf = '';
@@ -51,7 +89,7 @@ export function natsPublishAll(port, messages) {
       buf += d.toString('latin1');
       if (buf.includes('INFO ') && !sent) {
         sent = true;
-        sock.write('CONNECT {"verbose":false}\r\n');
+        sock.write(line);
         for (const [subject, payload] of messages) {
           const body = Buffer.from(payload);
           sock.write(Buffer.concat([Buffer.from(`PUB ${subject} ${body.length}\r\n`), body, Buffer.from('\r\n')]));
@@ -73,10 +111,12 @@ export function natsPublishAll(port, messages) {
 // A request over the plain protocol: publishes payload on subject with a
 // fresh reply inbox and resolves to the first reply's payload (a Buffer);
 // rejects after timeoutMs. Enough for the JetStream API ($JS.API.*).
-export function natsRequest(port, subject, payload = '', timeoutMs = 5000) {
+export function natsRequest(to, subject, payload = '', timeoutMs = 5000) {
+  const { port, line, user } = connectTo(to);
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
-    const inbox = `_INBOX.test.${Math.random().toString(36).slice(2)}`;
+    // under the user's own inbox prefix, as the services' (cc_bus.c)
+    const inbox = `_INBOX.${user ?? 'test'}.${Math.random().toString(36).slice(2)}`;
     let buf = Buffer.alloc(0);
     let sent = false;
     const timer = setTimeout(() => {
@@ -93,7 +133,7 @@ export function natsRequest(port, subject, payload = '', timeoutMs = 5000) {
         sent = true;
         const body = Buffer.from(payload);
         sock.write(Buffer.concat([
-          Buffer.from(`CONNECT {"verbose":false}\r\nSUB ${inbox} 1\r\nPUB ${subject} ${inbox} ${body.length}\r\n`),
+          Buffer.from(`${line}SUB ${inbox} 1\r\nPUB ${subject} ${inbox} ${body.length}\r\n`),
           body, Buffer.from('\r\n'),
         ]));
       }
@@ -116,7 +156,8 @@ export function natsRequest(port, subject, payload = '', timeoutMs = 5000) {
 // Buffer or a Promise of one (to answer late); null: no answer. Resolves once the server has the subscription (after a PING/PONG
 // round), to {requests: [subjects seen], close()}. Used to answer a service
 // subject from the test itself, with what the real service never sends.
-export function natsResponder(port, subject, reply, queue = '') {
+export function natsResponder(to, subject, reply, queue = '') {
+  const { port, line: connect } = connectTo(to);
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     const requests = [];
@@ -150,7 +191,7 @@ export function natsResponder(port, subject, reply, queue = '') {
         buf = buf.subarray(eol + 2);
         if (line.startsWith('INFO ') && state === 'info') {
           state = 'sub';
-          sock.write(`CONNECT {"verbose":false}\r\nSUB ${subject}${queue ? ` ${queue}` : ''} 1\r\nPING\r\n`);
+          sock.write(`${connect}SUB ${subject}${queue ? ` ${queue}` : ''} 1\r\nPING\r\n`);
         } else if (line === 'PONG' && state === 'sub') {
           state = 'ready';
           resolve({ requests, close: () => sock.destroy() });

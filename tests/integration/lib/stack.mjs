@@ -1,12 +1,21 @@
 // Starts the real local stack (tools/dev/stack: nats-server -js, redis-server,
 // PostgreSQL and the six services) on free loopback ports in a temporary run
 // directory, for one test file. Nothing here mocks a server.
+//
+// The bus is authenticated (deploy/gen-secrets, in the run directory's
+// secrets/): the tests' own NATS clients (lib/nats.mjs) log in as the NATS
+// user admin, which may publish and subscribe anything, to inject and observe
+// bus traffic; stack.redisCli is redis-cli as Redis's default user, the
+// administrator; ccctl
+// runs as the NATS user ccctl (stack.serviceEnv) and an extra service process
+// as its own user (stack.envFor(service)).
 import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setNatsAuth } from './nats.mjs';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const binDir = process.env.CC_BIN_DIR
@@ -168,6 +177,29 @@ export async function startStack(extraEnv = {}) {
     }
   }
 
+  const secretsDir = path.join(runDir, 'secrets');
+  const secret = (name) => readFileSync(path.join(secretsDir, name), 'utf8').trim();
+  setNatsAuth(ports.CC_NATS_PORT, { user: 'admin', pass: secret('nats-admin') });
+  const redisAdminEnv = { ...process.env, REDISCLI_AUTH: secret('redis-default') };
+  const redisCli = (...args) => run('redis-cli', ['-p', String(ports.CC_REDIS_PORT), ...args], { env: redisAdminEnv });
+  const baseEnv = {
+    ...env,
+    CC_NATS_URL: `nats://127.0.0.1:${ports.CC_NATS_PORT}`,
+    CC_REDIS_URL: `redis://127.0.0.1:${ports.CC_REDIS_PORT}/0`,
+    CC_PG_URL: `postgresql://cc@127.0.0.1:${ports.CC_PG_PORT}/cc`,
+    CC_NATS_PASSWORD: '',
+    CC_REDIS_USER: 'cc',
+    CC_REDIS_PASSWORD: '',
+    CC_REDIS_PASSWORD_FILE: path.join(secretsDir, 'redis-cc'),
+  };
+  // The environment of a process logging in as NATS user `user` (a service
+  // name, or ccctl).
+  const envAs = (user) => ({
+    ...baseEnv,
+    CC_NATS_USER: user,
+    CC_NATS_PASSWORD_FILE: path.join(secretsDir, `nats-${user}`),
+  });
+
   const stack = {
     url,
     runDir,
@@ -175,6 +207,12 @@ export async function startStack(extraEnv = {}) {
     ports,
     output: () => out,
     natsUrl: `nats://127.0.0.1:${ports.CC_NATS_PORT}`,
+    // The bus's passwords (deploy/gen-secrets): secret('nats-gateway'), ...
+    secretsDir,
+    secret,
+    // redis-cli as Redis's default user, the administrator (the password in
+    // its environment).
+    redisCli,
     pidOf: (inst) => Number(readFileSync(path.join(runDir, 'pids', `${inst}.pid`), 'utf8').trim()),
     log: (inst) => readFileSync(path.join(runDir, 'log', `${inst}.log`), 'utf8'),
     // Sends redis-server signal (SIGKILL: a crash; SIGTERM: a clean stop,
@@ -187,24 +225,24 @@ export async function startStack(extraEnv = {}) {
       const port = String(ports.CC_REDIS_PORT);
       return restart('redis', signal, [ports.CC_REDIS_PORT], 'redis-server',
         ['--bind', '127.0.0.1', '--port', port, '--dir', path.join(runDir, 'redis'),
-          '--appendonly', 'yes', '--save', '', '--daemonize', 'no', ...extraArgs],
-        async () => /PONG|LOADING/.test((await run('redis-cli', ['-p', port, 'PING'])).stdout));
+          '--appendonly', 'yes', '--save', '', '--daemonize', 'no',
+          '--aclfile', path.join(secretsDir, 'redis-users.acl'), ...extraArgs],
+        async () => /PONG|LOADING/.test((await redisCli('PING')).stdout));
     },
     // The same for nats-server (keep in step with start_nats in
     // tools/dev/stack): resolves when the new server's JetStream is up.
     async restartNats({ signal = 'SIGKILL' } = {}) {
       const health = `http://127.0.0.1:${ports.CC_NATS_MONITOR_PORT}/healthz?js-enabled-only=true`;
       return restart('nats', signal, [ports.CC_NATS_PORT, ports.CC_NATS_MONITOR_PORT], 'nats-server',
-        ['-js', '-a', '127.0.0.1', '-p', String(ports.CC_NATS_PORT), '-m', String(ports.CC_NATS_MONITOR_PORT),
-          '-sd', path.join(runDir, 'nats')],
+        ['-c', path.join(secretsDir, 'nats.conf'), '-js', '-a', '127.0.0.1', '-p', String(ports.CC_NATS_PORT),
+          '-m', String(ports.CC_NATS_MONITOR_PORT), '-sd', path.join(runDir, 'nats')],
         async () => (await fetch(health, { signal: AbortSignal.timeout(2000) }).catch(() => null))?.ok);
     },
-    serviceEnv: {
-      ...env,
-      CC_NATS_URL: `nats://127.0.0.1:${ports.CC_NATS_PORT}`,
-      CC_REDIS_URL: `redis://127.0.0.1:${ports.CC_REDIS_PORT}/0`,
-      CC_PG_URL: `postgresql://cc@127.0.0.1:${ports.CC_PG_PORT}/cc`,
-    },
+    // The servers' URLs and the credentials of ccctl (NATS user ccctl) and
+    // of the services' Redis user: for ccctl.
+    serviceEnv: envAs('ccctl'),
+    // The same for an extra process of service svc: its own NATS user.
+    envFor: (svc) => envAs(svc),
     // Stops the stack; resolves {code, sig, sanitizer, stopped}: sanitizer
     // lists every ASan/LSan/UBSan/TSan report in the logs (then the logs are
     // kept, and the list ends with where), stopped the instances whose log

@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readEvents } from '../lib/expect.mjs';
-import { connect } from '../lib/redis.mjs';
 import { OUTBOX, REQ_TTL_S } from '../lib/world.mjs';
 
 // Each request script with a starting state in which it changes something
@@ -119,8 +118,8 @@ export function onceTests(world) {
     const w = world();
     await start(w, (x) => x.pendingEnq('E1'));
     const last = await w.lastOutboxId();
-    const c1 = await connect(w.port);
-    const c2 = await connect(w.port);
+    const c1 = await w.connect();
+    const c2 = await w.connect();
     try {
       const replies = await Promise.all([w.answer('E1', 's1', { conn: c1 }), w.answer('E1', 's2', { conn: c2 })]);
       const won = replies.findIndex((r) => r[0] === 'won');
@@ -167,8 +166,8 @@ export function onceTests(world) {
     });
     w.now += 3_600_000;
     const last = await w.lastOutboxId();
-    const c1 = await connect(w.port);
-    const c2 = await connect(w.port);
+    const c1 = await w.connect();
+    const c2 = await w.connect();
     try {
       const n = await Promise.all([w.expire(100, { conn: c1 }), w.expire(100, { conn: c2 })]);
       assert.equal(n[0] + n[1], 2);

@@ -2,12 +2,18 @@
 // throwaway directory, no persistence) and a tiny RESP2 client over
 // node:net: commands go out as arrays of bulk strings, replies come back as
 // strings, integers, arrays and null; an error reply rejects with RedisError.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+//
+// The server has the users of production (deploy/gen-secrets renders
+// deploy/redis/users.acl.in with fresh passwords): the steps run as the
+// services' user cc, whose ACL they must live within (its keys, its
+// commands); the suite sets up and inspects state as the administrator,
+// Redis's default user.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, sleep } from '../../integration/lib/stack.mjs';
+import { freePort, repo, sleep } from '../../integration/lib/stack.mjs';
 
 export class RedisError extends Error {}
 
@@ -55,8 +61,9 @@ function encode(args) {
   return Buffer.concat(parts);
 }
 
-// A connection; replies arrive in the order the commands were sent.
-export async function connect(port) {
+// A connection, logged in as auth ({user, pass}) when given; replies arrive
+// in the order the commands were sent.
+export async function connect(port, auth = null) {
   const sock = net.connect({ host: '127.0.0.1', port });
   await new Promise((resolve, reject) => {
     sock.once('connect', resolve);
@@ -76,43 +83,78 @@ export async function connect(port) {
     }
   });
   sock.on('error', (e) => { while (waiting.length) waiting.shift().reject(e); });
-  return {
+  const c = {
     call: (...args) => new Promise((resolve, reject) => {
       waiting.push({ resolve, reject });
       sock.write(encode(args));
     }),
     close: () => sock.end(),
   };
+  if (auth) {
+    try {
+      await c.call('AUTH', auth.user, auth.pass);
+    } catch (e) {
+      c.close();
+      throw e;
+    }
+  }
+  return c;
 }
 
-// Starts redis-server; returns { port, call, stop }. A port taken between
-// choosing it and binding it is simply tried again with another.
+// Fresh users and passwords: {acl: the ACL file's text, cc, admin: {user, pass}}.
+function makeUsers() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-lua-secrets-'));
+  try {
+    execFileSync(path.join(repo, 'deploy/gen-secrets'), [dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const pass = (u) => readFileSync(path.join(dir, `redis-${u}`), 'utf8').trim();
+    return {
+      aclFile: readFileSync(path.join(dir, 'redis-users.acl'), 'utf8'),
+      cc: { user: 'cc', pass: pass('cc') },
+      admin: { user: 'default', pass: pass('default') },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Starts redis-server; returns { port, call, service, connectService, stop }:
+// call is the admin's connection, service a connection of the user cc and
+// connectService() opens another. A port taken between choosing it and
+// binding it is simply tried again with another.
 export async function startRedis() {
   let out = '';
+  const users = makeUsers();
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     // its own directory, though with no persistence it writes nothing there:
     // removed once the server runs, so nothing is left whatever happens next
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-lua-redis-'));
+    const aclFile = path.join(dir, 'users.acl');
+    writeFileSync(aclFile, users.aclFile);
     // setpriv --pdeathsig: the server dies with this process however it
     // ends (killed by the test runner, its output pipe closed, ...)
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'redis-server', '--bind', '127.0.0.1',
-      '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no'],
+      '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no', '--aclfile', aclFile],
     { stdio: ['ignore', 'pipe', 'pipe'] });
     let exited = false;
     child.on('exit', () => { exited = true; });
     for (const s of [child.stdout, child.stderr]) s.on('data', (d) => { out = (out + d).slice(-4000); });
     for (let i = 0; i < 100 && !exited; i++) {
       let c;
+      let svc;
       try {
-        c = await connect(port);
+        c = await connect(port, users.admin);
         await c.call('PING');
+        svc = await connect(port, users.cc);
         rmSync(dir, { recursive: true, force: true });
         return {
           port,
           call: c.call,
+          service: svc,
+          connectService: () => connect(port, users.cc),
           stop: async () => {
             c.close();
+            svc.close();
             if (!exited) {
               const gone = new Promise((r) => child.once('exit', r));
               child.kill('SIGTERM');
@@ -122,6 +164,7 @@ export async function startRedis() {
         };
       } catch {
         c?.close();
+        svc?.close();
         await sleep(50);
       }
     }

@@ -79,8 +79,9 @@ const pairs = (a) => Object.fromEntries(Array.from({ length: a.length / 2 }, (_,
 export function makeWorld(redis, sha) {
   const w = {
     now: T0,
-    call: redis.call,
+    call: redis.call, // as the administrator (default): set-up and inspection
     port: redis.port,
+    connect: redis.connectService, // another connection of the services' user cc
     eventIds: new Set(), // every event id of the suite: never one twice
     steps: 0, // steps called so far, and the event id base and script of the last
     lastBase: null,
@@ -108,16 +109,17 @@ export function makeWorld(redis, sha) {
       if (h) await redis.call('HSET', `cc:presence:${sid}`, ...flat(h));
     },
 
-    // One step: opts.key (request key), fp, deadline, max, base, conn (a
-    // connection of its own). Returns the reply; the events it appended are
-    // read with outbox().
+    // One step, run as the services' Redis user cc: opts.key (request key),
+    // fp, deadline, max, base, conn (a connection of its own, from
+    // w.connect()). Returns the reply; the events it appended are read with
+    // outbox().
     async step(name, args, opts = {}) {
       const base = opts.base ?? randomUUID();
       w.steps += 1;
       w.lastBase = base;
       w.lastScript = name;
       const key = opts.key ? `cc:req:queue:${opts.key}` : '';
-      return (opts.conn ?? redis).call('EVALSHA', sha[name], 2, OUTBOX, key, base, String(w.now),
+      return (opts.conn ?? redis.service).call('EVALSHA', sha[name], 2, OUTBOX, key, base, String(w.now),
         opts.fp ?? '', String(opts.deadline ?? 0), String(REQ_TTL_S), String(opts.max ?? 0),
         String(w.now - HEARTBEAT_MS), ...args.map(String));
     },

@@ -3,8 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cc_config.h"
 
@@ -42,6 +44,12 @@ static const char *const vars[] = {
     "CC_WS_QUEUE_MAX_BYTES",
     "CC_WS_PANEL_MS",
     "CC_WS_ORIGINS",
+    "CC_NATS_USER",
+    "CC_NATS_PASSWORD",
+    "CC_NATS_PASSWORD_FILE",
+    "CC_REDIS_USER",
+    "CC_REDIS_PASSWORD",
+    "CC_REDIS_PASSWORD_FILE",
 };
 
 static int clear_env(void **state)
@@ -314,6 +322,130 @@ static void test_parse_int(void **state)
     assert_false(cc_config_parse_int("99999999999999999999999", 0, 10, &v));
 }
 
+/* A file holding content, its path in path (caller unlinks). */
+static void secret_file(char *path, size_t len, const char *content)
+{
+    int fd;
+    snprintf(path, len, "/tmp/cc-secret-XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+    close(fd);
+}
+
+static void test_credentials(void **state)
+{
+    struct cc_config c;
+    char err[256], path[64];
+    (void)state;
+
+    assert_int_equal(cc_config_load(&c, "queue", err, sizeof(err)), CC_OK);
+    assert_string_equal(c.nats_user, ""); /* none by default */
+    assert_string_equal(c.nats_password, "");
+    assert_string_equal(c.redis_user, "");
+
+    setenv("CC_NATS_USER", "queue", 1);
+    setenv("CC_NATS_PASSWORD", "n-pw", 1);
+    secret_file(path, sizeof(path), "r-pw\r\n"); /* one trailing line break is dropped */
+    setenv("CC_REDIS_USER", "cc", 1);
+    setenv("CC_REDIS_PASSWORD_FILE", path, 1);
+    assert_int_equal(cc_config_load(&c, "queue", err, sizeof(err)), CC_OK);
+    unlink(path);
+    assert_string_equal(c.nats_user, "queue");
+    assert_string_equal(c.nats_password, "n-pw");
+    assert_string_equal(c.redis_user, "cc");
+    assert_string_equal(c.redis_password, "r-pw");
+    assert_string_equal(c.redis_url, "redis://127.0.0.1:6379/0"); /* the URL is left alone */
+
+    /* in the URLs instead */
+    clear_env(NULL);
+    setenv("CC_NATS_URL", "nats://gateway:u-pw@nats:4222", 1);
+    setenv("CC_REDIS_URL", "redis://cc:u-rpw@redis:6379/0", 1);
+    assert_int_equal(cc_config_load(&c, "gateway", err, sizeof(err)), CC_OK);
+    assert_string_equal(c.nats_user, "gateway");
+    assert_string_equal(c.nats_password, "u-pw");
+    assert_string_equal(c.redis_user, "cc");
+    assert_string_equal(c.redis_password, "u-rpw");
+
+    /* a Redis password alone is the default user's; a NATS token is not a user */
+    clear_env(NULL);
+    setenv("CC_REDIS_PASSWORD", "legacy", 1);
+    setenv("CC_NATS_URL", "nats://s3cr3ttoken@nats:4222", 1);
+    assert_int_equal(cc_config_load(&c, "gateway", err, sizeof(err)), CC_OK);
+    assert_string_equal(c.redis_user, "");
+    assert_string_equal(c.redis_password, "legacy");
+    assert_string_equal(c.nats_user, "");
+
+    /* empty values are unset (compose's ${X:-}) */
+    clear_env(NULL);
+    setenv("CC_NATS_USER", "", 1);
+    setenv("CC_NATS_PASSWORD_FILE", "", 1);
+    assert_int_equal(cc_config_load(&c, "gateway", err, sizeof(err)), CC_OK);
+    assert_string_equal(c.nats_user, "");
+}
+
+struct bad_cred {
+    const char *vars[3][2]; /* name, value ("@file:<content>" writes a file) */
+    const char *expect;
+};
+
+static const struct bad_cred bad_creds[] = {
+    {{{"CC_NATS_USER", "q"}, {"CC_NATS_PASSWORD", "hunter2"}, {"CC_NATS_PASSWORD_FILE", "@file:x"}},
+     "set CC_NATS_PASSWORD or CC_NATS_PASSWORD_FILE, not both"},
+    {{{"CC_NATS_URL", "nats://a:hunter2@h:1"}, {"CC_NATS_USER", "a"}},
+     "CC_NATS_URL carries credentials"},
+    {{{"CC_REDIS_URL", "redis://:hunter2@h:1"}, {"CC_REDIS_PASSWORD", "hunter2"}},
+     "CC_REDIS_URL carries credentials"},
+    {{{"CC_NATS_USER", "queue"}}, "CC_NATS_USER=\"queue\" needs a password"},
+    {{{"CC_REDIS_USER", "cc"}}, "CC_REDIS_USER=\"cc\" needs a password"},
+    {{{"CC_NATS_PASSWORD", "hunter2"}}, "a NATS password needs a user: set CC_NATS_USER"},
+    {{{"CC_NATS_USER", "a.b"}, {"CC_NATS_PASSWORD", "hunter2"}}, "CC_NATS_USER=\"a.b\" is invalid"},
+    {{{"CC_NATS_USER", "a>"}, {"CC_NATS_PASSWORD", "hunter2"}}, "CC_NATS_USER"},
+    {{{"CC_REDIS_USER", "c c"}, {"CC_REDIS_PASSWORD", "hunter2"}}, "CC_REDIS_USER"},
+    {{{"CC_NATS_USER", "q"}, {"CC_NATS_PASSWORD_FILE", "/nonexistent/pw"}},
+     "CC_NATS_PASSWORD_FILE=\"/nonexistent/pw\": cannot read the file: No such file"},
+    {{{"CC_NATS_USER", "q"}, {"CC_NATS_PASSWORD_FILE", "/tmp"}}, "cannot read the file"},
+    {{{"CC_NATS_USER", "q"}, {"CC_NATS_PASSWORD_FILE", "@file:\n"}}, "must hold one line"},
+    {{{"CC_NATS_USER", "q"}, {"CC_NATS_PASSWORD_FILE", "@file:"}}, "must hold one line"},
+    {{{"CC_NATS_USER", "q"}, {"CC_NATS_PASSWORD_FILE", "@file:hunter2\nmore\n"}},
+     "must hold one line"},
+    {{{"CC_NATS_USER", "q"},
+      {"CC_NATS_PASSWORD_FILE",
+       "@file:hunter2hunter2hunter2hunter2hunter2hunter2hunter2hunter2hunter2hunter2hunter2hunter2"
+       "hunter2hunter2hunter2hunter2hunter2hunter2hunter2"}},
+     "1 to 127 characters"},
+    {{{"CC_NATS_URL", "nats://a:hunter2@h:99999"}}, "CC_NATS_URL=\"nats://a:***@h:99999\""},
+    {{{"CC_REDIS_URL", "http://:hunter2@h"}}, "CC_REDIS_URL=\"http://:***@h\" is invalid"},
+};
+
+/* Each one refused with its reason; no password ever in the message. */
+static void test_bad_credentials(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad_creds) / sizeof(bad_creds[0]); i++) {
+        const struct bad_cred *b = &bad_creds[i];
+        struct cc_config c;
+        char err[256] = "", path[64] = "";
+        clear_env(NULL);
+        for (size_t j = 0; j < 3 && b->vars[j][0] != NULL; j++) {
+            const char *v = b->vars[j][1];
+            if (strncmp(v, "@file:", 6) == 0) {
+                secret_file(path, sizeof(path), v + 6);
+                v = path;
+            }
+            setenv(b->vars[j][0], v, 1);
+        }
+        assert_int_equal(cc_config_load(&c, "gateway", err, sizeof(err)), CC_ERR_CONFIG);
+        if (path[0] != '\0')
+            unlink(path);
+        if (strstr(err, b->expect) == NULL)
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, b->expect);
+        if (strstr(err, "hunter2") != NULL)
+            fail_msg("case %zu: the password is in \"%s\"", i, err);
+        assert_null(strchr(err, '\n'));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +457,8 @@ int main(void)
         cmocka_unit_test(test_parse_int),
         cmocka_unit_test_setup(test_rates_and_proxies, clear_env),
         cmocka_unit_test(test_parse_rate),
+        cmocka_unit_test_setup(test_credentials, clear_env),
+        cmocka_unit_test_setup(test_bad_credentials, clear_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -383,6 +383,60 @@ static void test_bad_pool_size(void **state)
     assert_null(r);
 }
 
+/* An ACL user: its password opens the pool and only its keys; a wrong or
+ * missing password is a setting to fix (CC_ERR_CONFIG, not retried as an
+ * outage) and the password never shows in the error. */
+static void test_credentials(void **state)
+{
+    struct server *s = *state;
+    struct cc_redis *r = NULL;
+    redisContext *c = direct(s);
+    redisReply *rep;
+    char err[256], url[96];
+    const char *set_ok[] = {"SET", "cc:t:k", "1"}, *set_other[] = {"SET", "other", "1"};
+
+    assert_non_null(c);
+    rep = redisCommand(c, "ACL SETUSER svc on >s3cret-pw ~cc:* +@all");
+    assert_non_null(rep);
+    assert_int_not_equal(rep->type, REDIS_REPLY_ERROR);
+    freeReplyObject(rep);
+    rep = redisCommand(c, "ACL SETUSER default off");
+    assert_non_null(rep);
+    freeReplyObject(rep);
+    redisFree(c);
+
+    assert_int_equal(cc_redis_connect_auth(&r, s->url, "svc", "wrong-pw", 1, 2000, 60000, err,
+                                           sizeof(err)),
+                     CC_ERR_CONFIG);
+    assert_null(r);
+    assert_non_null(strstr(err, "refused the credentials of user \"svc\""));
+    assert_null(strstr(err, "wrong-pw"));
+
+    assert_int_equal(cc_redis_connect_pool(&r, s->url, 1, 2000, 60000, err, sizeof(err)),
+                     CC_ERR_CONFIG);
+    assert_null(r);
+    assert_non_null(strstr(err, "requires a password"));
+
+    assert_int_equal(cc_redis_connect_auth(&r, s->url, "svc", "s3cret-pw", 1, 2000, 5000, err,
+                                           sizeof(err)),
+                     CC_OK);
+    rep = cmd(r, 3, set_ok);
+    assert_non_null(rep);
+    assert_int_equal(cc_redis_reply_status(rep), CC_OK);
+    freeReplyObject(rep);
+    rep = cmd(r, 3, set_other);
+    assert_non_null(rep);
+    assert_int_equal(cc_redis_reply_status(rep), CC_ERR_REDIS); /* NOPERM: not its key */
+    freeReplyObject(rep);
+    cc_redis_free(r);
+
+    /* the same credentials in the URL */
+    snprintf(url, sizeof(url), "redis://svc:s3cret-pw@127.0.0.1:%d/0", s->port);
+    assert_int_equal(cc_redis_connect_pool(&r, url, 1, 2000, 5000, err, sizeof(err)), CC_OK);
+    assert_true(cc_redis_ping(r));
+    cc_redis_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +446,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restart_reconnects_before_sending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_and_nil_replies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_pool_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_credentials, setup, teardown),
     };
     signal(SIGPIPE, SIG_IGN); /* as the services do: a closed socket is an error, not death */
     cc_log_setup("test_redis_pool", "test", CC_LOG_WARN);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cc_url.h"
@@ -110,6 +111,55 @@ static void test_reads_only_len_bytes(void **state)
     assert_string_equal(u.host, "h");
 }
 
+struct redact {
+    const char *in, *out;
+};
+
+static const struct redact redacts[] = {
+    {"nats://127.0.0.1:4222", "nats://127.0.0.1:4222"},
+    {"nats://queue:pw@h:4222", "nats://queue:***@h:4222"},
+    {"redis://:secret@redis:6379/2", "redis://:***@redis:6379/2"},
+    {"redis://cc:p@ss@h:1/0", "redis://cc:***@h:1/0"},   /* the last '@' ends the userinfo */
+    {"nats://token@h", "nats://***@h"},                  /* no ':': all of it may be a secret */
+    {"postgresql://cc@127.0.0.1:5432/cc", "postgresql://***@127.0.0.1:5432/cc"},
+    {"nats://h/x@y", "nats://h/x@y"},                    /* an '@' past the authority */
+    {"user:pw@host:1", "user:***@host:1"},               /* no scheme: parsed from the start */
+    {"http://x:1", "http://x:1"},
+    {"nats://u:pw@", "nats://u:***@"},
+    {"://:@", "://:***@"},
+    {"", ""},
+};
+
+static void test_redact(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(redacts) / sizeof(redacts[0]); i++) {
+        char out[128];
+        cc_url_redact(out, sizeof(out), redacts[i].in, strlen(redacts[i].in));
+        if (strcmp(out, redacts[i].out) != 0)
+            fail_msg("%s: \"%s\", expected \"%s\"", redacts[i].in, out, redacts[i].out);
+    }
+}
+
+static void test_redact_bounds(void **state)
+{
+    char out[12], in[64];
+    const char buf[] = {'n', 'a', 't', 's', ':', '/', '/', 'u', ':', 'p', '@', 'h', 'X', '@'};
+    (void)state;
+
+    /* truncated to the buffer, still terminated, the password still hidden */
+    snprintf(in, sizeof(in), "nats://someone:hunter2@host:4222");
+    memset(out, 'z', sizeof(out));
+    cc_url_redact(out, sizeof(out), in, strlen(in));
+    assert_int_equal(strlen(out), sizeof(out) - 1);
+    assert_null(strstr(out, "hunter2"));
+    cc_url_redact(out, 1, in, strlen(in));
+    assert_string_equal(out, "");
+    /* only len bytes are read: the '@' after them is not seen */
+    cc_url_redact(in, sizeof(in), buf, 12);
+    assert_string_equal(in, "nats://u:***@h");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -117,6 +167,8 @@ int main(void)
         cmocka_unit_test(test_bad),
         cmocka_unit_test(test_too_long_is_refused_not_truncated),
         cmocka_unit_test(test_reads_only_len_bytes),
+        cmocka_unit_test(test_redact),
+        cmocka_unit_test(test_redact_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,7 +22,7 @@ import { readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { natsRequest } from '../../../tests/integration/lib/nats.mjs';
+import { connectTo, natsRequest } from '../../../tests/integration/lib/nats.mjs';
 import { encodeEvent, uuid7 } from '../../../tests/integration/lib/proto.mjs';
 import { run, sleep, startStack, timeout, until } from '../../../tests/integration/lib/stack.mjs';
 
@@ -133,7 +133,10 @@ function setTs(frame, at, ms) {
 // --- a JetStream publisher over the plain protocol ---------------------------
 // HPUB with Nats-Msg-Id and a reply inbox per message; JetStream answers each
 // with a PubAck. At most `window` unacknowledged at a time.
-function jsPublisher(port) {
+// It logs in as the stack's NATS user admin (lib/nats.mjs), whose inboxes
+// are anywhere: _INBOX.bench.* is its own.
+function jsPublisher(to) {
+  const { port, line } = connectTo(to, { headers: true });
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     sock.setNoDelay(true);
@@ -146,7 +149,7 @@ function jsPublisher(port) {
     let closed = false;
     sock.on('error', reject);
     sock.once('data', () => {
-      sock.write('CONNECT {"verbose":false,"pedantic":false,"headers":true}\r\nSUB _INBOX.bench.* 1\r\n');
+      sock.write(`${line}SUB _INBOX.bench.* 1\r\n`);
       sock.on('data', (d) => {
         buf = buf.length ? Buffer.concat([buf, d]) : d;
         for (;;) {

@@ -28,6 +28,7 @@ import path from 'node:path';
 import { apiClient, repo, run, startStack, sleep } from '../../../tests/integration/lib/stack.mjs';
 import { connect } from '../../../tests/integration/lib/ws.mjs';
 import { encodeEvent, uuid7 } from '../../../tests/integration/lib/proto.mjs';
+import { connectTo } from '../../../tests/integration/lib/nats.mjs';
 
 const opt = { staff: 1000, groups: 50, rate: 100, seconds: 20, 'queue-replicas': 1, 'gateway-replicas': 1 };
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -96,14 +97,17 @@ function pct(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-// A persistent NATS publisher (plain protocol), for the transport floor.
-function natsPublisher(port) {
+// A persistent NATS publisher (plain protocol), for the transport floor. It
+// publishes events as they would come from the services, so it logs in as
+// the stack's NATS user admin (lib/nats.mjs: the test stack registers it).
+function natsPublisher(to) {
+  const { port, line } = connectTo(to);
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     sock.setNoDelay(true);
     sock.on('error', reject);
     sock.once('data', () => {
-      sock.write('CONNECT {"verbose":false,"pedantic":false}\r\n');
+      sock.write(line);
       sock.on('data', (d) => { if (d.toString().includes('PING')) sock.write('PONG\r\n'); });
       resolve({
         // one write for a batch of [subject, payload], as a client library would flush
