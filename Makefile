@@ -44,7 +44,7 @@ LIBS_ccctl    := -ljansson
 LIBS_ingress  :=
 LIBS_queue    := -lcrypto
 
-LIBS_media    :=
+LIBS_media    := -lm
 LIBS_common   := -ljansson
 
 PROTOS     := $(wildcard proto/*.proto)
