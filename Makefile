@@ -138,12 +138,13 @@ $(foreach t,$(UNIT_SRC),$(eval $(call unit,$(t:.c=),$(word 3,$(subst /, ,$(t))))
 # Fuzz targets: replayed over their corpus under ASan by `make test`;
 # built with libFuzzer by `make fuzz`.
 # A target may link a service's modules: FUZZ_OBJS_<target>.
-INC_fuzz := -Iservices/calllog -Iservices/gateway -Iservices/presence
+INC_fuzz := -Iservices/calllog -Iservices/gateway -Iservices/presence -Iservices/media
 FUZZ_OBJS_fuzz_event     := $(B)/obj/services/calllog/row.o
 FUZZ_OBJS_fuzz_password  := $(B)/obj/services/presence/password.o
 FUZZ_OBJS_fuzz_http_path := $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/gateway/*.c))) $(LUA_O_gateway)
 FUZZ_OBJS_fuzz_visitor   := $(B)/obj/services/gateway/visitor.o
 FUZZ_OBJS_fuzz_audit_limit := $(FUZZ_OBJS_fuzz_http_path)
+FUZZ_OBJS_fuzz_rtp       := $(B)/obj/services/media/rtp.o
 define fuzz
 $(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/replay.o $(FUZZ_OBJS_$(1)) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)

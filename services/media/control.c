@@ -55,6 +55,7 @@ struct reply {
     struct media_pb_leg *pls;
     Cc__MediaLeg **legs;
     char path[MEDIA_PATH_MAX];
+    char why[400]; /* the error message (a command's is gone by the reply) */
 };
 
 bool media_leg_id_valid(const char *s)
@@ -86,7 +87,8 @@ bool media_digits_valid(const char *s)
 
 static void fail(struct reply *rp, cc_status st, const char *msg, const char *field)
 {
-    cc_error_set(&rp->err, st, msg, field);
+    snprintf(rp->why, sizeof(rp->why), "%s", msg);
+    cc_error_set(&rp->err, st, rp->why, field);
     rp->r.error = &rp->err;
 }
 

@@ -4,12 +4,12 @@
 static void counters(Cc__MediaCounters *o, const struct media_counters *c)
 {
     cc__media_counters__init(o);
-    o->packets = c->packets;
-    o->bytes = c->bytes;
-    o->lost = c->lost;
+    o->packets = (int64_t)c->packets;
+    o->bytes = (int64_t)c->bytes;
+    o->lost = (int64_t)c->lost;
     o->jitter_ms = c->jitter_ms;
-    o->rtcp_packets = c->rtcp_packets;
-    o->malformed = c->malformed;
+    o->rtcp_packets = (int64_t)c->rtcp_packets;
+    o->malformed = (int64_t)c->malformed;
 }
 
 void media_pb_leg(struct media_pb_leg *out, const struct media_leg_info *in, const char *address)

@@ -8,11 +8,13 @@
  *                           numbers); idempotent
  *   ccctl probe live|ready SERVICE [INSTANCE]
  *                           container probe of one instance (probe.h)
+ *   ccctl calls [--json]    calls in progress: every media node's legs (calls.h)
  *
  * Reads the same environment as the services (CC_NATS_URL, ...); the start-up
  * retry budget defaults to 3 s here instead of 30 s.
  */
 #include "apply.h"
+#include "calls.h"
 #include "enquiries.h"
 #include "probe.h"
 #include "cc_discover.h"
@@ -33,6 +35,7 @@ static void usage(FILE *f)
                "       ccctl enquiries [--json]   active enquiries, their holder and age\n"
                "       ccctl end ENQUIRY_ID       end (or cancel) an enquiry as the operator\n"
                "       ccctl probe live|ready SERVICE [INSTANCE]\n"
+               "       ccctl calls [--json]       calls in progress: legs and counters of every media node\n"
                "environment: CC_NATS_URL (default nats://127.0.0.1:4222), CC_PING_TIMEOUT_MS\n");
 }
 
@@ -95,7 +98,7 @@ int main(int argc, char **argv)
     struct cc_discovery *d = NULL;
     char err[512];
     const char *only = NULL, *apply = NULL, *end = NULL, *probe = NULL, *probe_inst = NULL;
-    bool json = false, enquiries = false, probe_ready = false;
+    bool json = false, enquiries = false, probe_ready = false, calls = false;
     int rc = 1;
 
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -125,6 +128,13 @@ int main(int argc, char **argv)
             return 2;
         }
         enquiries = true;
+        json = argc == 3;
+    } else if (strcmp(argv[1], "calls") == 0 && argc <= 3) {
+        if (argc == 3 && strcmp(argv[2], "--json") != 0) {
+            usage(stderr);
+            return 2;
+        }
+        calls = true;
         json = argc == 3;
     } else if (strcmp(argv[1], "end") == 0 && argc == 3) {
         end = argv[2];
@@ -166,6 +176,10 @@ int main(int argc, char **argv)
     }
     if (apply != NULL) {
         rc = ccctl_apply(bus, cfg.request_timeout_ms * 5, apply);
+        goto out;
+    }
+    if (calls) {
+        rc = ccctl_calls(bus, cfg.ping_timeout_ms, json);
         goto out;
     }
     if (enquiries || end != NULL) {
