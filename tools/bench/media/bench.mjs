@@ -225,7 +225,7 @@ async function runRtpengine(calls) {
     const t = setTimeout(() => reject(new Error(`rtpengine did not answer ${body.command}: ${log.slice(-500)}`)), 3000);
     pending.set(cookie, (r) => {
       clearTimeout(t);
-      if (r.result !== 'ok') reject(new Error(`${body.command}: ${JSON.stringify(r)}`));
+      if (r.result !== 'ok' && r.result !== 'pong') reject(new Error(`${body.command}: ${JSON.stringify(r)}`));
       else resolve(r);
     });
     ctl.send(Buffer.concat([Buffer.from(`${cookie} `), bencode(body)]), ng, '127.0.0.1');
@@ -255,9 +255,11 @@ function row(name, r, floor) {
   const lat = Float64Array.from(r.lat).sort();
   const p50 = pct(lat, 50);
   const p99 = pct(lat, 99);
-  const loss = r.sent ? (100 * (r.sent - r.received)) / r.sent : 0;
+  // packets in flight at the edges of the window: a few either way
+  const loss = r.sent ? Math.max(0, (100 * (r.sent - r.received)) / r.sent) : 0;
   const perCpu = r.cpu > 0 ? Math.round(r.received / r.cpu) : NaN;
-  const add = floor ? ` (+${(p50 - floor.p50).toFixed(3)} / +${(p99 - floor.p99).toFixed(3)})` : '';
+  const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+  const add = floor ? ` (${signed(p50 - floor.p50)} / ${signed(p99 - floor.p99)})` : '';
   console.log(`| ${name} | ${r.received} | ${loss.toFixed(2)}% | ${Number.isNaN(perCpu) ? '-' : perCpu.toLocaleString('en')} | ${p50.toFixed(3)} / ${p99.toFixed(3)} / ${lat[lat.length - 1]?.toFixed(3)}${add} |`);
   return { p50, p99 };
 }
