@@ -43,7 +43,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 cc \
     && useradd --system --uid 10001 --gid cc --no-create-home \
-        --home-dir /nonexistent --shell /usr/sbin/nologin cc
+        --home-dir /nonexistent --shell /usr/sbin/nologin cc \
+    && install -d -o 10001 -g 10001 -m 0750 /var/lib/cc/recordings
 # ccctl (status, ping, apply) is in every image, for `docker compose exec`
 # and `kubectl exec`.
 COPY --from=build /src/build/release/bin/ccctl /usr/local/bin/ccctl

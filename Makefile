@@ -44,7 +44,7 @@ LIBS_ccctl    := -ljansson
 LIBS_ingress  :=
 LIBS_queue    := -lcrypto
 
-LIBS_media    :=
+LIBS_media    := -lm
 LIBS_common   := -ljansson
 
 PROTOS     := $(wildcard proto/*.proto)
@@ -138,7 +138,7 @@ $(foreach t,$(UNIT_SRC),$(eval $(call unit,$(t:.c=),$(word 3,$(subst /, ,$(t))))
 # Fuzz targets: replayed over their corpus under ASan by `make test`;
 # built with libFuzzer by `make fuzz`.
 # A target may link a service's modules: FUZZ_OBJS_<target>.
-INC_fuzz := -Iservices/calllog -Iservices/gateway -Iservices/presence
+INC_fuzz := -Iservices/calllog -Iservices/gateway -Iservices/presence -Iservices/media
 FUZZ_OBJS_fuzz_event     := $(B)/obj/services/calllog/row.o
 FUZZ_OBJS_fuzz_password  := $(B)/obj/services/presence/password.o
 FUZZ_OBJS_fuzz_http_path := $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/gateway/*.c))) $(LUA_O_gateway)
@@ -146,6 +146,7 @@ FUZZ_OBJS_fuzz_visitor   := $(B)/obj/services/gateway/visitor.o
 FUZZ_OBJS_fuzz_audit_limit := $(FUZZ_OBJS_fuzz_http_path)
 FUZZ_OBJS_fuzz_ws_protocol := $(B)/obj/services/gateway/handshake.o
 FUZZ_OBJS_fuzz_page        := $(B)/obj/services/gateway/page.o
+FUZZ_OBJS_fuzz_rtp       := $(B)/obj/services/media/rtp.o
 define fuzz
 $(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/replay.o $(FUZZ_OBJS_$(1)) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)

@@ -382,6 +382,20 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
                 errlen));
     TRY(get_int("CC_MEDIA_PORT_MIN", 20000, 1024, 65535, &cfg->media_port_min, err, errlen));
     TRY(get_int("CC_MEDIA_PORT_MAX", 20999, 1024, 65535, &cfg->media_port_max, err, errlen));
+    {
+        struct in_addr a;
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        if (inet_pton(AF_INET, cfg->media_addr, &a) != 1) {
+            snprintf(err, errlen, "CC_MEDIA_ADDR=\"%.60s\" is invalid: expected an IPv4 address",
+                     cfg->media_addr);
+            return CC_ERR_CONFIG;
+        }
+        cpus = cpus < 1 ? 1 : cpus > 64 ? 64 : cpus;
+        TRY(get_int("CC_MEDIA_THREADS", cpus, 1, 64, &cfg->media_threads, err, errlen));
+    }
+    TRY(get_int("CC_MEDIA_TIMEOUT_S", 30, 1, 86400, &cfg->media_timeout_s, err, errlen));
+    TRY(get_str("CC_MEDIA_RECORD_DIR", "recordings", cfg->media_record_dir,
+                sizeof(cfg->media_record_dir), err, errlen));
     TRY(get_int("CC_HEARTBEAT_TIMEOUT_S", 30, 1, 3600, &cfg->heartbeat_timeout_s, err, errlen));
     TRY(get_int("CC_SESSION_TTL_S", 43200, 60, 30 * 86400, &cfg->session_ttl_s, err, errlen));
     TRY(get_int("CC_FOLLOWUP_S", 0, 0, 3600, &cfg->followup_s, err, errlen));

@@ -56,6 +56,9 @@ struct cc_config {
     char media_addr[64];         /* CC_MEDIA_ADDR: address media binds and advertises */
     int media_port_min;          /* CC_MEDIA_PORT_MIN */
     int media_port_max;          /* CC_MEDIA_PORT_MAX */
+    int media_threads;           /* CC_MEDIA_THREADS: packet loops (default: CPUs) */
+    int media_timeout_s;         /* CC_MEDIA_TIMEOUT_S: a leg with no RTP this long ends */
+    char media_record_dir[512];  /* CC_MEDIA_RECORD_DIR: where recordings are written */
     int heartbeat_timeout_s;     /* CC_HEARTBEAT_TIMEOUT_S: no heartbeat this long = offline */
     int session_ttl_s;           /* CC_SESSION_TTL_S: staff login lifetime */
     int followup_s;              /* CC_FOLLOWUP_S: after-call work limit, 0 = none */

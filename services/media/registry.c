@@ -10,6 +10,7 @@
 struct media_registry {
     struct cc_redis *redis;
     const struct cc_config *cfg;
+    const atomic_int *sessions;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -26,8 +27,9 @@ static const char *const register_lua =
     "return 1\n";
 
 /* Writes the registration once (sessions = current load). */
-static cc_status publish(struct media_registry *r, int sessions)
+static cc_status publish(struct media_registry *r)
 {
+    int sessions = atomic_load(r->sessions);
     const struct cc_config *cfg = r->cfg;
     char key[160], pmin[16], pmax[16], sess[16], now[24], ttl[16];
     const char *argv[9] = {key, "cc:media:nodes", cfg->media_addr, pmin, pmax, sess, now,
@@ -58,7 +60,7 @@ static void *refresh_loop(void *arg)
         bool ok;
 
         pthread_mutex_unlock(&r->lock);
-        ok = publish(r, 0) == CC_OK;
+        ok = publish(r) == CC_OK;
         if (ok != was_ok)
             cc_log(ok ? CC_LOG_INFO : CC_LOG_WARN,
                    ok ? "media node registered again" : "media node registration failed", NULL);
@@ -74,7 +76,7 @@ static void *refresh_loop(void *arg)
 }
 
 cc_status media_registry_start(struct media_registry **rp, struct cc_redis *redis,
-                               const struct cc_config *cfg)
+                               const struct cc_config *cfg, const atomic_int *sessions)
 {
     struct media_registry *r;
     char err[128];
@@ -86,9 +88,10 @@ cc_status media_registry_start(struct media_registry **rp, struct cc_redis *redi
         return CC_ERR_NOMEM;
     r->redis = redis;
     r->cfg = cfg;
+    r->sessions = sessions;
     st = cc_redis_script_add(redis, register_lua, &r->script, err, sizeof(err));
     if (st == CC_OK)
-        st = publish(r, 0);
+        st = publish(r);
     if (st != CC_OK) {
         free(r);
         return st;

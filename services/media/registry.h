@@ -13,6 +13,7 @@
  */
 #ifndef MEDIA_REGISTRY_H
 #define MEDIA_REGISTRY_H
+#include <stdatomic.h>
 #include <stdbool.h>
 #include "cc_config.h"
 #include "cc_redis.h"
@@ -22,10 +23,11 @@
 
 struct media_registry;
 
-/* Registers now and starts the refresh thread. redis and cfg are borrowed
- * until media_registry_stop returns. */
+/* Registers now and starts the refresh thread. redis, cfg and sessions (the
+ * node's legs, published as its load) are borrowed until
+ * media_registry_stop returns. */
 cc_status media_registry_start(struct media_registry **rp, struct cc_redis *redis,
-                               const struct cc_config *cfg);
+                               const struct cc_config *cfg, const atomic_int *sessions);
 /* Stops the thread, removes the registration, frees. Accepts NULL. */
 void media_registry_stop(struct media_registry *r);
 

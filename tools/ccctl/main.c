@@ -8,6 +8,7 @@
  *                           numbers); idempotent
  *   ccctl probe live|ready SERVICE [INSTANCE]
  *                           container probe of one instance (probe.h)
+ *   ccctl calls [--json]    calls in progress: every media node's legs (calls.h)
  *
  * Reads the same environment as the services (CC_NATS_URL, CC_NATS_USER,
  * CC_NATS_PASSWORD(_FILE), ...); the start-up retry budget defaults to 3 s
@@ -15,6 +16,7 @@
  * `ccctl probe` runs inside a service's container with that service's user.
  */
 #include "apply.h"
+#include "calls.h"
 #include "enquiries.h"
 #include "probe.h"
 #include "cc_discover.h"
@@ -35,6 +37,7 @@ static void usage(FILE *f)
                "       ccctl enquiries [--json]   active enquiries, their holder and age\n"
                "       ccctl end ENQUIRY_ID       end (or cancel) an enquiry as the operator\n"
                "       ccctl probe live|ready SERVICE [INSTANCE]\n"
+               "       ccctl calls [--json]       calls in progress: legs and counters of every media node\n"
                "environment: CC_NATS_URL (default nats://127.0.0.1:4222), CC_NATS_USER and\n"
                "             CC_NATS_PASSWORD or CC_NATS_PASSWORD_FILE (NATS user ccctl; a\n"
                "             probe uses its container's service user), CC_PING_TIMEOUT_MS\n");
@@ -99,7 +102,7 @@ int main(int argc, char **argv)
     struct cc_discovery *d = NULL;
     char err[512];
     const char *only = NULL, *apply = NULL, *end = NULL, *probe = NULL, *probe_inst = NULL;
-    bool json = false, enquiries = false, probe_ready = false;
+    bool json = false, enquiries = false, probe_ready = false, calls = false;
     int rc = 1;
 
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -129,6 +132,13 @@ int main(int argc, char **argv)
             return 2;
         }
         enquiries = true;
+        json = argc == 3;
+    } else if (strcmp(argv[1], "calls") == 0 && argc <= 3) {
+        if (argc == 3 && strcmp(argv[2], "--json") != 0) {
+            usage(stderr);
+            return 2;
+        }
+        calls = true;
         json = argc == 3;
     } else if (strcmp(argv[1], "end") == 0 && argc == 3) {
         end = argv[2];
@@ -170,6 +180,10 @@ int main(int argc, char **argv)
     }
     if (apply != NULL) {
         rc = ccctl_apply(bus, cfg.request_timeout_ms * 5, apply);
+        goto out;
+    }
+    if (calls) {
+        rc = ccctl_calls(bus, cfg.ping_timeout_ms, json);
         goto out;
     }
     if (enquiries || end != NULL) {
