@@ -113,6 +113,17 @@ static cc_status get_int(const char *name, long def, long min, long max, int *ou
     return st;
 }
 
+bool cc_config_valid_realm(const char *s, size_t len)
+{
+    if (s == NULL || len == 0 || len > CC_SIP_REALM_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e || s[i] == '"' ||
+            s[i] == '\\')
+            return false;
+    return true;
+}
+
 static cc_status get_str(const char *name, const char *def, char *out, size_t cap, char *err,
                          size_t errlen)
 {
@@ -433,6 +444,14 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         cpus = cpus < 1 ? 1 : cpus > 64 ? 64 : cpus;
         TRY(get_int("CC_PASSWORD_WORKERS", cpus, 1, 64, &cfg->password_workers, err, errlen));
+    }
+    TRY(get_str("CC_SIP_REALM", "cc.local", cfg->sip_realm, sizeof(cfg->sip_realm), err, errlen));
+    if (!cc_config_valid_realm(cfg->sip_realm, strlen(cfg->sip_realm))) {
+        snprintf(err, errlen,
+                 "CC_SIP_REALM is invalid: expected 1 to %d printable ASCII characters, no '\"' "
+                 "or '\\'",
+                 CC_SIP_REALM_MAX);
+        return CC_ERR_CONFIG;
     }
     if (cfg->media_port_max < cfg->media_port_min) {
         snprintf(err, errlen, "CC_MEDIA_PORT_MAX (%d) is below CC_MEDIA_PORT_MIN (%d)",

@@ -25,6 +25,10 @@ struct cc_rate {
 #define CC_RATE_BURST_MAX 1000000
 #define CC_RATE_PERIOD_MAX 86400
 
+/* A SIP digest realm (CC_SIP_REALM, a trunk's realm): at most this many
+ * bytes (cc_config_valid_realm). */
+#define CC_SIP_REALM_MAX 128
+
 struct cc_config {
     char service[32];            /* set by the program, not the environment */
     char instance[96];           /* CC_INSTANCE, default <service>-<host>-<random> */
@@ -77,6 +81,7 @@ struct cc_config {
     struct cc_rate rate_login_address; /* CC_RATE_LOGIN_ADDRESS: login attempts per address */
     struct cc_cidr_list trusted_proxies; /* CC_TRUSTED_PROXIES: whose X-Forwarded-For is read */
     int password_workers; /* CC_PASSWORD_WORKERS: presence's login threads (default: CPUs) */
+    char sip_realm[CC_SIP_REALM_MAX + 1]; /* CC_SIP_REALM: digest realm of staff phones, trunks */
 };
 
 #define CC_EVENTS_MAX_BYTES_MIN (1LL << 20) /* 1 MiB */
@@ -108,6 +113,13 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
 /* Parses a decimal integer in [min, max] from s (NUL-terminated); false if
  * it is empty, has other characters or is out of range. */
 bool cc_config_parse_int(const char *s, long min, long max, long *out);
+
+/* Whether s (len bytes, no NUL needed) is a usable SIP digest realm: 1 to
+ * CC_SIP_REALM_MAX printable ASCII characters (space included), none of
+ * them '"' or '\\', so that it goes unescaped into a quoted-string
+ * (WWW-Authenticate: Digest realm="...") and into HA1 =
+ * MD5(user:realm:password). */
+bool cc_config_valid_realm(const char *s, size_t len);
 
 /* Parses a rate limit (len bytes, no NUL needed): "off" (or "0"), or
  * "<burst>/<period_s>" with burst 1..CC_RATE_BURST_MAX and period_s

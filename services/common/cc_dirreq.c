@@ -17,6 +17,10 @@ void cc_dirreq_set_item(Cc__DirRequest *req, Cc__DirKind kind, ProtobufCMessage 
         req->item_case = CC__DIR_REQUEST__ITEM_CHANNEL;
         req->channel = (Cc__Channel *)m;
         break;
+    case CC__DIR_KIND__DIR_KIND_TRUNK:
+        req->item_case = CC__DIR_REQUEST__ITEM_TRUNK;
+        req->trunk = (Cc__DirTrunk *)m;
+        break;
     default:
         req->item_case = CC__DIR_REQUEST__ITEM_NUMBER;
         req->number = (Cc__VirtualNumber *)m;

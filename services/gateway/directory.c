@@ -25,6 +25,10 @@ static const struct kind kinds[] = {
      &cc__channel__descriptor},
     {"/api/v1/numbers", "numbers", "e164", CC__DIR_KIND__DIR_KIND_NUMBER,
      &cc__virtual_number__descriptor},
+    {"/api/v1/trunks", "trunks", "id", CC__DIR_KIND__DIR_KIND_TRUNK, &cc__dir_trunk__descriptor},
+    /* the same, under the name issue 9 gave it (docs/api.md, "Trunks") */
+    {"/api/v1/directory/trunks", "trunks", "id", CC__DIR_KIND__DIR_KIND_TRUNK,
+     &cc__dir_trunk__descriptor},
 };
 
 static const struct kind *kind_of(const char *path)
@@ -50,6 +54,9 @@ static ProtobufCMessage **items(const struct kind *k, const Cc__DirReply *rep, s
     case CC__DIR_KIND__DIR_KIND_CHANNEL:
         *n = rep->n_channels;
         return (ProtobufCMessage **)rep->channels;
+    case CC__DIR_KIND__DIR_KIND_TRUNK:
+        *n = rep->n_trunks;
+        return (ProtobufCMessage **)rep->trunks;
     default:
         *n = rep->n_numbers;
         return (ProtobufCMessage **)rep->numbers;

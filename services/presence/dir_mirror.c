@@ -98,6 +98,47 @@ static void add_channel(struct args *a, const Cc__Channel *c)
     }
 }
 
+static void add_trunk(struct args *a, const Cc__DirTrunk *t, const char *ha1, const char *realm)
+{
+    char key[160];
+    size_t len = 1;
+    char *addresses, *p;
+
+    for (size_t i = 0; i < t->n_addresses; i++)
+        len += strlen(t->addresses[i]) + 1;
+    addresses = malloc(len);
+    if (addresses == NULL) {
+        a->failed = true;
+        return;
+    }
+    p = addresses;
+    *p = '\0';
+    for (size_t i = 0; i < t->n_addresses; i++)
+        p += sprintf(p, "%s%s", i ? "," : "", t->addresses[i]);
+    snprintf(key, sizeof(key), "cc:dir:trunk:%s", t->id);
+    op(a, "hset", key, "name", t->name);
+    op(a, "hset", key, "addresses", addresses);
+    op(a, "hset", key, "username", t->username);
+    op(a, "hset", key, "ha1", ha1);
+    op(a, "hset", key, "realm", realm);
+    op(a, "sadd", "cc:dir:trunks", t->id, "");
+    free(addresses);
+}
+
+void dir_digests_clear(struct dir_digests *d, size_t n_staff, size_t n_trunks)
+{
+    for (size_t i = 0; d->staff_ha1 != NULL && i < n_staff; i++)
+        free(d->staff_ha1[i]);
+    for (size_t i = 0; d->trunk_ha1 != NULL && i < n_trunks; i++)
+        free(d->trunk_ha1[i]);
+    for (size_t i = 0; d->trunk_realm != NULL && i < n_trunks; i++)
+        free(d->trunk_realm[i]);
+    free(d->staff_ha1);
+    free(d->trunk_ha1);
+    free(d->trunk_realm);
+    memset(d, 0, sizeof(*d));
+}
+
 cc_status dir_mirror_init(struct cc_redis *redis, int *script_id, char *err, size_t errlen)
 {
     return cc_redis_script_add(redis, presence_lua_mirror, script_id, err, errlen);
@@ -124,7 +165,8 @@ static void audit_args(struct args *a, const struct dir_audit *audit)
 }
 
 cc_status dir_mirror_write(const struct cc_step_frame *frame, int script_id,
-                           const Cc__DirReply *all, const struct dir_audit *audit)
+                           const Cc__DirReply *all, const struct dir_digests *dig,
+                           const struct dir_audit *audit)
 {
     struct args a = {0};
     char key[160];
@@ -146,6 +188,11 @@ cc_status dir_mirror_write(const struct cc_step_frame *frame, int script_id,
         op(&a, "hset", key, "name", s->name);
         op(&a, "hset", key, "email", s->email);
         op(&a, "hset", key, "role", s->role);
+        op(&a, "hset", key, "sip_ha1", dig->staff_ha1[i]);
+        if (dig->staff_ha1[i][0] != '\0') {
+            snprintf(key, sizeof(key), "cc:dir:sipuser:%s", s->id);
+            op(&a, "set", key, s->id, "");
+        }
         snprintf(key, sizeof(key), "cc:dir:staff:%s:groups", s->id);
         for (size_t j = 0; j < s->n_group_ids; j++)
             op(&a, "sadd", key, s->group_ids[j], "");
@@ -156,6 +203,8 @@ cc_status dir_mirror_write(const struct cc_step_frame *frame, int script_id,
         snprintf(key, sizeof(key), "cc:dir:number:%s", all->numbers[i]->e164);
         op(&a, "set", key, all->numbers[i]->channel_id, "");
     }
+    for (size_t i = 0; i < all->n_trunks; i++)
+        add_trunk(&a, all->trunks[i], dig->trunk_ha1[i], dig->trunk_realm[i]);
 
     if (a.failed || a.n > CC_STEP_MAX_ARGS_HEAP) {
         st = CC_ERR_NOMEM;
@@ -198,7 +247,7 @@ bool dir_mirror_fact(const struct cc_outbox_entry *e, Cc__Event *ev, Cc__DirChan
     cc__dir_change__init(c);
     if (actor == NULL || actor[0] == '\0' || key == NULL || created == NULL || revoked == NULL ||
         !enum_field(e, "op", CC__DIR_OP__DIR_OP_CREATE, CC__DIR_OP__DIR_OP_DELETE, &op) ||
-        !enum_field(e, "kind", CC__DIR_KIND__DIR_KIND_GROUP, CC__DIR_KIND__DIR_KIND_NUMBER, &kind))
+        !enum_field(e, "kind", CC__DIR_KIND__DIR_KIND_GROUP, CC__DIR_KIND__DIR_KIND_TRUNK, &kind))
         return false;
     c->actor = (char *)actor;
     c->op = (Cc__DirOp)op;

@@ -8,13 +8,22 @@
  *
  *   cc:dir:group:<gid>            hash  name
  *   cc:dir:group:<gid>:members    set   staff ids
- *   cc:dir:staff:<sid>            hash  name, email, role
+ *   cc:dir:staff:<sid>            hash  name, email, role, sip_ha1 (hex MD5(sid:realm:password)
+ *                                       for realm CC_SIP_REALM, "" when none is stored for it)
  *   cc:dir:staff:<sid>:groups     set   group ids
  *   cc:dir:channel:<cid>          hash  name, type, group_id, staff_id, voicemail (0/1),
  *                                       max_wait_broadcast_s, max_wait_direct_s,
  *                                       max_wait_chat_s (defaults applied: 30/90/60),
  *                                       custom_info (cc.CustomInfo protobuf bytes)
  *   cc:dir:number:<e164>          string channel id
+ *   cc:dir:sipuser:<sid>          string staff id (the SIP digest user of a staff phone is the
+ *                                       staff id); only for staff with a sip_ha1
+ *   cc:dir:trunk:<tid>            hash  name, addresses (comma-separated addresses and CIDRs,
+ *                                       may be ""), username ("" = no digest), ha1 (hex
+ *                                       MD5(username:realm:password), "" = no digest), realm
+ *                                       (the realm ha1 is for; without digest the trunk's
+ *                                       realm or CC_SIP_REALM)
+ *   cc:dir:trunks                 set   trunk ids
  *   cc:dir:keys                   set   every key above (what the next rewrite deletes)
  *   cc:dir:version                counter, +1 per rewrite
  */
@@ -40,15 +49,28 @@ struct dir_audit {
     const char *revoke; /* staff id whose sessions end, or "" */
 };
 
+/* What the mirror carries that directory replies never do: the digest
+ * HA1s (sip_digest.h), read with the rows by dir_store. Arrays parallel to
+ * the reply's staff and trunks, every entry a heap string ("" when none). */
+struct dir_digests {
+    char **staff_ha1;   /* sip_ha1 for the current CC_SIP_REALM */
+    char **trunk_ha1;   /* the trunk's HA1 */
+    char **trunk_realm; /* the realm of trunk_ha1 (see the key list above) */
+};
+
+/* Frees the arrays (of the reply's sizes) and zeroes d. */
+void dir_digests_clear(struct dir_digests *d, size_t n_staff, size_t n_trunks);
+
 /* Registers the script once; *id is what dir_mirror_write takes. */
 cc_status dir_mirror_init(struct cc_redis *redis, int *script_id, char *err, size_t errlen);
 /* Replaces the mirror with everything in all (groups, staff, channels,
- * numbers). audit NULL: a rebuild (at start), no fact; else the change's
+ * numbers, trunks) and the HA1s in dig. audit NULL: a rebuild (at start), no fact; else the change's
  * fact goes into the outbox and audit->revoke's sessions end, in the same
  * step. CC_ERR_UNAVAILABLE when Redis did not do it, or refused because the
  * outbox or the event stream is full (nothing done). */
 cc_status dir_mirror_write(const struct cc_step_frame *frame, int script_id,
-                           const Cc__DirReply *all, const struct dir_audit *audit);
+                           const Cc__DirReply *all, const struct dir_digests *dig,
+                           const struct dir_audit *audit);
 /* The outbox relay's part for a "directory.changed" entry (the fields
  * lua/mirror.lua wrote): fills *c (strings borrowed from e) and points ev's
  * body at it; ev->staff_id is the actor when the actor is a staff member.

@@ -3,7 +3,11 @@
 #include "cc_log.h"
 #include "cc_pg.h"
 #include "dir_mirror.h"
+#include "dir_trunks.h"
 #include "password.h"
+#include "sip_digest.h"
+
+#include <openssl/crypto.h>
 
 #include <pthread.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@ struct dir_store {
     struct cc_redis *redis;
     struct cc_step_frame frame; /* of the mirror step (presence's outbox) */
     int mirror_script;
+    char realm[CC_SIP_REALM_MAX + 1]; /* CC_SIP_REALM: of staff phones, trunks without one */
 };
 
 static const char *const migrations[] = {
@@ -51,6 +56,27 @@ static const char *const migrations[] = {
     "  e164 text PRIMARY KEY,"
     "  kind text NOT NULL CHECK (kind IN ('toll_free', 'local')),"
     "  channel_id text NOT NULL REFERENCES dir_channels ON DELETE CASCADE);",
+    /* 2: SIP trunks; the digest HA1 of staff phones (sip_digest.h). An HA1
+     * is for one realm: sip_realm / ha1_realm say which. */
+    "CREATE TABLE dir_trunks ("
+    "  id text PRIMARY KEY,"
+    "  name text NOT NULL,"
+    "  addresses text[] NOT NULL DEFAULT '{}',"
+    "  username text NOT NULL DEFAULT '',"
+    "  realm text NOT NULL DEFAULT '',"
+    "  ha1 text NOT NULL DEFAULT '',"
+    "  ha1_realm text NOT NULL DEFAULT '',"
+    "  CHECK (cardinality(addresses) > 0 OR ha1 <> ''),"
+    "  CHECK ((username = '') = (ha1 = '')));"
+    "ALTER TABLE dir_staff ADD COLUMN sip_ha1 text NOT NULL DEFAULT '',"
+    "  ADD COLUMN sip_realm text NOT NULL DEFAULT '';",
+};
+
+/* What a change computed before taking the lock from a password it
+ * carries (NULL: none given, keep what is stored). */
+struct dir_secrets {
+    const char *pw_hash; /* staff: Argon2id */
+    const char *sip_ha1; /* staff: MD5(id:CC_SIP_REALM:pw); trunk: MD5(username:realm:pw) */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -122,10 +148,13 @@ void dir_reply_clear(Cc__DirReply *r)
         protobuf_c_message_free_unpacked(&r->channels[i]->base, NULL);
     for (size_t i = 0; i < r->n_numbers; i++)
         protobuf_c_message_free_unpacked(&r->numbers[i]->base, NULL);
+    for (size_t i = 0; i < r->n_trunks; i++)
+        protobuf_c_message_free_unpacked(&r->trunks[i]->base, NULL);
     free(r->groups);
     free(r->staff);
     free(r->channels);
     free(r->numbers);
+    free(r->trunks);
     cc__dir_reply__init(r);
 }
 
@@ -158,22 +187,44 @@ static cc_status load_groups(struct dir_store *s, const char *id, Cc__DirReply *
     return out->groups != NULL ? CC_OK : CC_ERR_NOMEM;
 }
 
-static cc_status load_staff(struct dir_store *s, const char *id, Cc__DirReply *out, char *err,
-                            size_t errlen)
+/* Column col of every row into dig->staff_ha1 (heap strings). */
+static cc_status staff_digests(const PGresult *r, int rows, int col, struct dir_digests *dig)
+{
+    dig->staff_ha1 = calloc((size_t)rows + 1, sizeof(*dig->staff_ha1));
+    if (dig->staff_ha1 == NULL)
+        return CC_ERR_NOMEM;
+    for (int i = 0; i < rows; i++) {
+        dig->staff_ha1[i] = dup(PQgetvalue(r, i, col));
+        if (dig->staff_ha1[i] == NULL)
+            return CC_ERR_NOMEM;
+    }
+    return CC_OK;
+}
+
+/* dig NULL for a reply; else dig->staff_ha1 gets each one's sip_ha1 if it
+ * is for the current realm ("" otherwise), parallel to out->staff. */
+static cc_status load_staff(struct dir_store *s, const char *id, Cc__DirReply *out,
+                            struct dir_digests *dig, char *err, size_t errlen)
 {
     static const char *const sql =
         "SELECT s.id, s.name, s.email, s.role,"
-        " coalesce(string_agg(m.group_id, ',' ORDER BY m.group_id), '')"
+        " coalesce(string_agg(m.group_id, ',' ORDER BY m.group_id), ''),"
+        " CASE WHEN s.sip_realm = $2 THEN s.sip_ha1 ELSE '' END"
         " FROM dir_staff s LEFT JOIN dir_group_members m ON m.staff_id = s.id"
         " WHERE $1::text IS NULL OR s.id = $1 GROUP BY s.id ORDER BY s.id";
+    const char *v[2] = {id, s->realm};
     cc_status st;
-    PGresult *r = cc_pg_exec_once(s->pg, sql, 1, &id, NULL, NULL, &st, err, errlen);
+    PGresult *r = cc_pg_exec_once(s->pg, sql, 2, v, NULL, NULL, &st, err, errlen);
     int rows;
 
     if (r == NULL)
         return st;
     rows = PQntuples(r);
     out->staff = calloc((size_t)rows + 1, sizeof(*out->staff));
+    if (dig != NULL && out->staff != NULL && staff_digests(r, rows, 5, dig) != CC_OK) {
+        PQclear(r);
+        return CC_ERR_NOMEM;
+    }
     for (int i = 0; i < rows && out->staff != NULL; i++) {
         Cc__Staff *m = malloc(sizeof(*m));
         cc__staff__init(m);
@@ -261,11 +312,13 @@ static cc_status load(struct dir_store *s, Cc__DirKind kind, const char *id, Cc_
     case CC__DIR_KIND__DIR_KIND_GROUP:
         return load_groups(s, id, out, err, errlen);
     case CC__DIR_KIND__DIR_KIND_STAFF:
-        return load_staff(s, id, out, err, errlen);
+        return load_staff(s, id, out, NULL, err, errlen);
     case CC__DIR_KIND__DIR_KIND_CHANNEL:
         return load_channels(s, id, out, err, errlen);
     case CC__DIR_KIND__DIR_KIND_NUMBER:
         return load_numbers(s, id, out, err, errlen);
+    case CC__DIR_KIND__DIR_KIND_TRUNK:
+        return dir_trunks_load(s->pg, id, s->realm, out, NULL, err, errlen);
     default:
         return CC_ERR_INVALID;
     }
@@ -273,7 +326,7 @@ static cc_status load(struct dir_store *s, Cc__DirKind kind, const char *id, Cc_
 
 static size_t count(const Cc__DirReply *r)
 {
-    return r->n_groups + r->n_staff + r->n_channels + r->n_numbers;
+    return r->n_groups + r->n_staff + r->n_channels + r->n_numbers + r->n_trunks;
 }
 
 /* ---- transactions --------------------------------------------------------- */
@@ -316,21 +369,25 @@ static cc_status mirror(struct dir_store *s, const struct dir_audit *audit, char
                         size_t errlen)
 {
     Cc__DirReply all = CC__DIR_REPLY__INIT;
+    struct dir_digests dig = {0};
     cc_status st = load_groups(s, NULL, &all, err, errlen);
 
     if (st == CC_OK)
-        st = load_staff(s, NULL, &all, err, errlen);
+        st = load_staff(s, NULL, &all, &dig, err, errlen);
     if (st == CC_OK)
         st = load_channels(s, NULL, &all, err, errlen);
     if (st == CC_OK)
         st = load_numbers(s, NULL, &all, err, errlen);
+    if (st == CC_OK)
+        st = dir_trunks_load(s->pg, NULL, s->realm, &all, &dig, err, errlen);
     if (st == CC_OK) {
-        st = dir_mirror_write(&s->frame, s->mirror_script, &all, audit);
+        st = dir_mirror_write(&s->frame, s->mirror_script, &all, &dig, audit);
         if (st != CC_OK) {
             snprintf(err, errlen, "Redis mirror write failed (%s)", cc_status_str(st));
             st = CC_ERR_UNAVAILABLE; /* Redis down, or the outbox full: try again */
         }
     }
+    dir_digests_clear(&dig, all.n_staff, all.n_trunks);
     dir_reply_clear(&all);
     return st;
 }
@@ -389,12 +446,13 @@ static cc_status write_group(struct dir_store *s, const Cc__Group *g, bool creat
     return st;
 }
 
-/* hash: the new password's, computed before the lock (dir_store_handle),
- * or NULL to keep the stored one. */
-static cc_status write_staff(struct dir_store *s, const Cc__Staff *m, const char *hash, bool create,
-                             bool *created, struct dir_invalid *why, char *err, size_t errlen)
+/* sec: the new password's hash and SIP HA1, computed before the lock
+ * (dir_store_handle), or NULL to keep the stored ones. */
+static cc_status write_staff(struct dir_store *s, const Cc__Staff *m,
+                             const struct dir_secrets *sec, bool create, bool *created,
+                             struct dir_invalid *why, char *err, size_t errlen)
 {
-    bool has_pw = hash != NULL, found;
+    bool has_pw = sec->pw_hash != NULL && sec->sip_ha1 != NULL, found;
     cc_status st = exists(s, "SELECT 1 FROM dir_staff WHERE id = $1", m->id, &found, err, errlen);
 
     if (st != CC_OK)
@@ -406,14 +464,24 @@ static cc_status write_staff(struct dir_store *s, const Cc__Staff *m, const char
         return set_why(why, "password", "password is required for a new staff member"),
                CC_ERR_INVALID;
     {
-        const char *v[5] = {m->id, m->name, m->email, m->role, has_pw ? hash : NULL};
+        const char *v[7] = {m->id,
+                            m->name,
+                            m->email,
+                            m->role,
+                            has_pw ? sec->pw_hash : NULL,
+                            has_pw ? sec->sip_ha1 : NULL,
+                            s->realm};
+        /* the HA1 goes with the password: a new password, a new HA1 for
+         * the realm of now; no password, both kept */
         st = sql1(s,
-                  "INSERT INTO dir_staff (id, name, email, role, password_hash)"
-                  " VALUES ($1, $2, $3, $4, coalesce($5, ''))"
+                  "INSERT INTO dir_staff (id, name, email, role, password_hash, sip_ha1, sip_realm)"
+                  " VALUES ($1, $2, $3, $4, coalesce($5, ''), coalesce($6, ''), $7)"
                   " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email,"
                   " role = EXCLUDED.role,"
-                  " password_hash = coalesce($5, dir_staff.password_hash)",
-                  5, v, NULL, err, errlen);
+                  " password_hash = coalesce($5, dir_staff.password_hash),"
+                  " sip_ha1 = coalesce($6, dir_staff.sip_ha1),"
+                  " sip_realm = CASE WHEN $6::text IS NULL THEN dir_staff.sip_realm ELSE $7 END",
+                  7, v, NULL, err, errlen);
     }
     if (st == CC_ERR_CONFLICT)
         return set_why(why, "email", "another staff member has this email"), CC_ERR_CONFLICT;
@@ -518,6 +586,7 @@ static cc_status delete_row(struct dir_store *s, Cc__DirKind kind, const char *i
         [CC__DIR_KIND__DIR_KIND_STAFF] = "DELETE FROM dir_staff WHERE id = $1",
         [CC__DIR_KIND__DIR_KIND_CHANNEL] = "DELETE FROM dir_channels WHERE id = $1",
         [CC__DIR_KIND__DIR_KIND_NUMBER] = "DELETE FROM dir_numbers WHERE e164 = $1",
+        [CC__DIR_KIND__DIR_KIND_TRUNK] = "DELETE FROM dir_trunks WHERE id = $1",
     };
     int n = 0;
     cc_status st = sql1(s, sql[kind], 1, &id, &n, err, errlen);
@@ -547,6 +616,9 @@ static bool check(const Cc__DirRequest *req, bool for_create, struct dir_invalid
     case CC__DIR_KIND__DIR_KIND_NUMBER:
         return req->number != NULL ? dir_check_number(req->number, why)
                                    : set_why(why, "body", "a number is required");
+    case CC__DIR_KIND__DIR_KIND_TRUNK:
+        return req->trunk != NULL ? dir_check_trunk(req->trunk, why)
+                                  : set_why(why, "body", "a trunk is required");
     default:
         return set_why(why, "kind", "unknown directory kind");
     }
@@ -561,22 +633,27 @@ static const char *item_id(const Cc__DirRequest *req)
         return req->staff->id;
     case CC__DIR_KIND__DIR_KIND_CHANNEL:
         return req->channel->id;
+    case CC__DIR_KIND__DIR_KIND_TRUNK:
+        return req->trunk->id;
     default:
         return req->number->e164;
     }
 }
 
-static cc_status write_item(struct dir_store *s, const Cc__DirRequest *req, const char *pw_hash,
-                            bool create, bool *created, struct dir_invalid *why, char *err,
-                            size_t errlen)
+static cc_status write_item(struct dir_store *s, const Cc__DirRequest *req,
+                            const struct dir_secrets *sec, bool create, bool *created,
+                            struct dir_invalid *why, char *err, size_t errlen)
 {
     switch (req->kind) {
     case CC__DIR_KIND__DIR_KIND_GROUP:
         return write_group(s, req->group, create, created, why, err, errlen);
     case CC__DIR_KIND__DIR_KIND_STAFF:
-        return write_staff(s, req->staff, pw_hash, create, created, why, err, errlen);
+        return write_staff(s, req->staff, sec, create, created, why, err, errlen);
     case CC__DIR_KIND__DIR_KIND_CHANNEL:
         return write_channel(s, req->channel, create, created, why, err, errlen);
+    case CC__DIR_KIND__DIR_KIND_TRUNK:
+        return dir_trunks_write(s->pg, req->trunk, sec->sip_ha1, s->realm, create, created, why,
+                                err, errlen);
     default:
         return write_number(s, req->number, create, created, why, err, errlen);
     }
@@ -609,8 +686,9 @@ static bool revokes(const Cc__DirRequest *req, const char *old_role)
     return req->op == CC__DIR_OP__DIR_OP_DELETE || strcmp(old_role, req->staff->role) != 0;
 }
 
-static cc_status change(struct dir_store *s, const Cc__DirRequest *req, const char *pw_hash,
-                        Cc__DirReply *out, struct dir_invalid *why, char *err, size_t errlen)
+static cc_status change(struct dir_store *s, const Cc__DirRequest *req,
+                        const struct dir_secrets *sec, Cc__DirReply *out, struct dir_invalid *why,
+                        char *err, size_t errlen)
 {
     bool create = req->op == CC__DIR_OP__DIR_OP_CREATE, created = false;
     bool del = req->op == CC__DIR_OP__DIR_OP_DELETE;
@@ -630,7 +708,7 @@ static cc_status change(struct dir_store *s, const Cc__DirRequest *req, const ch
         return st;
     }
     st = del ? delete_row(s, req->kind, id, why, err, errlen)
-             : write_item(s, req, pw_hash, create, &created, why, err, errlen);
+             : write_item(s, req, sec, create, &created, why, err, errlen);
     audit = (struct dir_audit){.actor = req->actor,
                                .op = req->op,
                                .kind = req->kind,
@@ -650,19 +728,47 @@ static cc_status change(struct dir_store *s, const Cc__DirRequest *req, const ch
     return st;
 }
 
+static bool given(const char *s)
+{
+    return s != NULL && s[0] != '\0';
+}
+
+/* The hash and HA1 of a password a checked write carries into *sec (no
+ * password: both NULL, the stored ones are kept); made before the lock, so
+ * a login's lookup does not wait behind a hash. False when hashing failed. */
+static bool make_secrets(const struct dir_store *s, const Cc__DirRequest *req,
+                         struct dir_secrets *sec, char pw_hash[PASSWORD_HASH_MAX],
+                         char ha1[SIP_HA1_LEN + 1])
+{
+    sec->pw_hash = sec->sip_ha1 = NULL;
+    if (req->kind == CC__DIR_KIND__DIR_KIND_STAFF && given(req->staff->password)) {
+        const Cc__Staff *m = req->staff;
+        if (password_hash(pw_hash, m->password) != CC_OK ||
+            sip_ha1(ha1, m->id, s->realm, m->password) != CC_OK)
+            return false;
+        sec->pw_hash = pw_hash;
+        sec->sip_ha1 = ha1;
+    } else if (req->kind == CC__DIR_KIND__DIR_KIND_TRUNK && given(req->trunk->password)) {
+        const Cc__DirTrunk *t = req->trunk;
+        if (sip_ha1(ha1, t->username, dir_trunk_realm(t, s->realm), t->password) != CC_OK)
+            return false;
+        sec->sip_ha1 = ha1;
+    }
+    return true;
+}
+
 cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__DirReply *out,
                            struct dir_invalid *why)
 {
-    char err[512] = "", pw_hash[PASSWORD_HASH_MAX];
+    char err[512] = "", pw_hash[PASSWORD_HASH_MAX], ha1[SIP_HA1_LEN + 1];
+    struct dir_secrets sec = {0};
     cc_status st;
     bool write = req->op == CC__DIR_OP__DIR_OP_CREATE || req->op == CC__DIR_OP__DIR_OP_PUT;
-    bool new_pw = write && req->kind == CC__DIR_KIND__DIR_KIND_STAFF && req->staff != NULL &&
-                  req->staff->password != NULL && req->staff->password[0] != '\0';
 
     why->field = NULL;
     why->message[0] = '\0';
     if (req->kind <= CC__DIR_KIND__DIR_KIND_UNSPECIFIED ||
-        req->kind > CC__DIR_KIND__DIR_KIND_NUMBER)
+        req->kind > CC__DIR_KIND__DIR_KIND_TRUNK)
         return set_why(why, "kind", "unknown directory kind"), CC_ERR_INVALID;
     if (write && !check(req, req->op == CC__DIR_OP__DIR_OP_CREATE, why))
         return CC_ERR_INVALID;
@@ -672,8 +778,7 @@ cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__D
         return set_why(why, "actor",
                        "who makes the change is required (a staff id, bootstrap or ccctl)"),
                CC_ERR_INVALID;
-    /* hashed before the lock: a login's lookup does not wait behind it */
-    if (new_pw && password_hash(pw_hash, req->staff->password) != CC_OK) {
+    if (write && !make_secrets(s, req, &sec, pw_hash, ha1)) {
         cc_log(CC_LOG_WARN, "directory request failed: cannot hash the password", NULL);
         snprintf(why->message, sizeof(why->message), "directory unavailable, try again");
         return CC_ERR_UNAVAILABLE;
@@ -693,13 +798,14 @@ cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__D
     case CC__DIR_OP__DIR_OP_CREATE:
     case CC__DIR_OP__DIR_OP_PUT:
     case CC__DIR_OP__DIR_OP_DELETE:
-        st = change(s, req, new_pw ? pw_hash : NULL, out, why, err, sizeof(err));
+        st = change(s, req, &sec, out, why, err, sizeof(err));
         break;
     default:
         st = CC_ERR_INVALID;
         set_why(why, "op", "unknown operation");
     }
     pthread_mutex_unlock(&s->lock);
+    OPENSSL_cleanse(ha1, sizeof(ha1));
     if (st != CC_OK && st != CC_ERR_INVALID && st != CC_ERR_NOT_FOUND && st != CC_ERR_CONFLICT) {
         /* a PostgreSQL or Redis error says nothing about the entry: the
          * caller hears "try again", never "no such entry" or "invalid" */
@@ -713,20 +819,26 @@ cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__D
 }
 
 cc_status dir_store_credentials(struct dir_store *s, const char *email, char *id, size_t idlen,
-                                char *role, size_t rolelen, char *hash, size_t hashlen)
+                                char *role, size_t rolelen, char *hash, size_t hashlen,
+                                bool *sip_current)
 {
+    const char *v[2] = {email, s->realm};
     char err[256];
     cc_status st;
     PGresult *r;
 
+    *sip_current = false;
     pthread_mutex_lock(&s->lock);
-    r = cc_pg_exec(s->pg, "SELECT id, role, password_hash FROM dir_staff WHERE email = $1", 1,
-                   &email, NULL, NULL, &st, err, sizeof(err));
+    r = cc_pg_exec(s->pg,
+                   "SELECT id, role, password_hash, sip_ha1 <> '' AND sip_realm = $2"
+                   " FROM dir_staff WHERE email = $1",
+                   2, v, NULL, NULL, &st, err, sizeof(err));
     if (r != NULL) {
         if (PQntuples(r) == 1) {
             snprintf(id, idlen, "%s", PQgetvalue(r, 0, 0));
             snprintf(role, rolelen, "%s", PQgetvalue(r, 0, 1));
             snprintf(hash, hashlen, "%s", PQgetvalue(r, 0, 2));
+            *sip_current = PQgetvalue(r, 0, 3)[0] == 't';
         } else {
             st = CC_ERR_NOT_FOUND;
         }
@@ -736,27 +848,53 @@ cc_status dir_store_credentials(struct dir_store *s, const char *email, char *id
     return st;
 }
 
-cc_status dir_store_rehash(struct dir_store *s, const char *id, const char *old_hash,
-                           const char *new_hash, bool *stored)
+/* The UPDATE of dir_store_rehash (and the mirror when the HA1 changed),
+ * in one transaction under the directory's lock; *stored: the row was
+ * still at old_hash. */
+static cc_status rehash(struct dir_store *s, const char *id, const char *old_hash,
+                        const char *new_hash, const char *ha1, bool *stored, char *err,
+                        size_t errlen)
 {
-    const char *v[3] = {id, old_hash, new_hash};
+    const char *v[5] = {id, old_hash, new_hash, ha1, s->realm};
+    int n = 0;
+    cc_status st = begin(s, err, errlen);
+
+    /* only over the hash that verified: a password set meanwhile wins */
+    if (st == CC_OK)
+        st = sql1(s,
+                  "UPDATE dir_staff SET password_hash = coalesce($3, password_hash),"
+                  " sip_ha1 = coalesce($4, sip_ha1),"
+                  " sip_realm = CASE WHEN $4::text IS NULL THEN sip_realm ELSE $5 END"
+                  " WHERE id = $1 AND password_hash = $2",
+                  5, v, &n, err, errlen);
+    /* the HA1 is in the mirror (the hash is not): rewritten as at start,
+     * no audit fact (the password did not change, nobody changed the
+     * directory) */
+    if (st == CC_OK && n == 1 && ha1 != NULL)
+        st = mirror(s, NULL, err, errlen);
+    if (st == CC_OK)
+        st = sql1(s, "COMMIT", 0, NULL, NULL, err, errlen);
+    else
+        rollback(s);
+    *stored = st == CC_OK && n == 1;
+    return st;
+}
+
+cc_status dir_store_rehash(struct dir_store *s, const char *id, const char *old_hash,
+                           const char *new_hash, const char *sip_ha1, bool *stored)
+{
     char err[256] = "";
     cc_status st;
-    PGresult *r;
 
     *stored = false;
+    if (new_hash == NULL && sip_ha1 == NULL)
+        return CC_OK;
     pthread_mutex_lock(&s->lock);
-    /* only over the hash that verified: a password set meanwhile wins */
-    r = cc_pg_exec(s->pg,
-                   "UPDATE dir_staff SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
-                   3, v, NULL, NULL, &st, err, sizeof(err));
-    if (r != NULL) {
-        *stored = atoi(PQcmdTuples(r)) == 1;
-        PQclear(r);
-    }
+    st = rehash(s, id, old_hash, new_hash, sip_ha1, stored, err, sizeof(err));
     pthread_mutex_unlock(&s->lock);
     if (st != CC_OK)
-        cc_log(CC_LOG_WARN, "password hash not upgraded", "staff_id", id, "error", err, NULL);
+        cc_log(CC_LOG_WARN, "password hash or SIP digest not stored again", "staff_id", id,
+               "error", err, NULL);
     return st;
 }
 
@@ -780,6 +918,7 @@ cc_status dir_store_open(struct dir_store **sp, const struct cc_config *cfg, str
         return CC_ERR_NOMEM;
     pthread_mutex_init(&s->lock, NULL);
     s->redis = redis;
+    snprintf(s->realm, sizeof(s->realm), "%s", cfg->sip_realm);
     cc_step_frame_init(&s->frame, redis, cfg->service, cfg->idempotency_ttl_s, cfg->outbox_max);
     st = cc_pg_open(&s->pg, cfg->pg_url, cfg->connect_timeout_ms, err, errlen);
     if (st == CC_OK)

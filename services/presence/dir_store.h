@@ -44,16 +44,21 @@ cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__D
 void dir_reply_clear(Cc__DirReply *r);
 
 /* Looks up a staff member by email for login: copies the id, role and
- * password hash. CC_ERR_NOT_FOUND when no such email. */
+ * password hash; *sip_current says whether a SIP digest HA1 for the
+ * current CC_SIP_REALM is stored. CC_ERR_NOT_FOUND when no such email. */
 cc_status dir_store_credentials(struct dir_store *s, const char *email, char *id, size_t idlen,
-                                char *role, size_t rolelen, char *hash, size_t hashlen);
+                                char *role, size_t rolelen, char *hash, size_t hashlen,
+                                bool *sip_current);
 
-/* Replaces the password hash of staff id, if it is still old_hash (a
- * password set meanwhile is kept), with new_hash: the upgrade of an earlier
- * format after a login that verified (password.h). One UPDATE: the hash is
- * not in the Redis mirror. *stored says whether it was replaced. */
+/* After a login that verified (the plaintext known), stores again what is
+ * due, if the password hash of staff id is still old_hash (a password set
+ * meanwhile is kept): new_hash, the upgrade of an earlier format
+ * (password.h), and/or sip_ha1, the phone's HA1 for the current realm
+ * (none stored, or one for another realm); NULL: keep that one. A new
+ * HA1 also rewrites the Redis mirror (no audit fact: the password is the
+ * same), in the same transaction. *stored says whether it was written. */
 cc_status dir_store_rehash(struct dir_store *s, const char *id, const char *old_hash,
-                           const char *new_hash, bool *stored);
+                           const char *new_hash, const char *sip_ha1, bool *stored);
 
 /* Whether PostgreSQL answered last time. */
 bool dir_store_ok(struct dir_store *s);

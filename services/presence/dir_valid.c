@@ -1,5 +1,7 @@
 /* dir_valid: directory entry rules. See dir_valid.h. */
 #include "dir_valid.h"
+#include "cc_config.h"
+#include "cc_netaddr.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -192,5 +194,69 @@ bool dir_check_number(const Cc__VirtualNumber *n, struct dir_invalid *why)
         return bad(why, "kind", "kind must be \"toll_free\" or \"local\"");
     if (!dir_valid_id(n->channel_id))
         return bad(why, "channel_id", "channel_id is required");
+    return true;
+}
+
+bool dir_valid_trunk_address(const char *s, size_t len)
+{
+    struct cc_cidr_list one;
+    char err[128];
+
+    if (s == NULL || len == 0 || len > DIR_TRUNK_ADDRESS_MAX)
+        return false;
+    /* only what an address or range is written with: no separator, so the
+     * list parser below sees exactly one entry and the mirror's
+     * comma-separated list splits back into these */
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+              c == '.' || c == ':' || c == '/'))
+            return false;
+    }
+    return cc_cidr_list_parse(&one, s, len, err, sizeof(err)) == CC_OK && one.n == 1;
+}
+
+bool dir_valid_sip_user(const char *s, size_t len)
+{
+    if (s == NULL || len == 0 || len > DIR_SIP_USER_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == ':')
+            return false;
+    }
+    return true;
+}
+
+bool dir_check_trunk(const Cc__DirTrunk *t, struct dir_invalid *why)
+{
+    size_t pw = chars(t->password);
+    bool has_user = len(t->username) > 0;
+
+    if (!dir_valid_id(t->id))
+        return bad(why, "id", "id must be 1-64 characters of a-z, 0-9, '-' or '_'");
+    if (!check_name(t->name, DIR_NAME_MAX, why))
+        return false;
+    if (t->n_addresses > DIR_TRUNK_ADDRESSES_MAX)
+        return bad(why, "addresses", "at most 64 addresses or ranges");
+    for (size_t i = 0; i < t->n_addresses; i++)
+        if (!dir_valid_trunk_address(t->addresses[i], len(t->addresses[i])))
+            return bad(why, "addresses",
+                       "every address must be one IPv4/IPv6 address or CIDR range, "
+                       "e.g. 192.0.2.10 or 198.51.100.0/24");
+    if (has_user && !dir_valid_sip_user(t->username, len(t->username)))
+        return bad(why, "username",
+                   "username must be 1-64 printable ASCII characters, no space, '\"', '\\' or ':'");
+    if (pw != 0 && !has_user)
+        return bad(why, "username", "a password needs a username");
+    if (pw != 0 && (pw < DIR_PASSWORD_MIN || len(t->password) > DIR_PASSWORD_MAX))
+        return bad(why, "password", "password must be 8 to 128 characters");
+    if (len(t->realm) > 0 && !cc_config_valid_realm(t->realm, len(t->realm)))
+        return bad(why, "realm",
+                   "realm must be 1-128 printable ASCII characters, no '\"' or '\\'");
+    if (t->n_addresses == 0 && !has_user)
+        return bad(why, "addresses",
+                   "a trunk needs addresses (where the carrier sends from) or a username and "
+                   "password (digest), or both");
     return true;
 }

@@ -19,6 +19,9 @@
 #define DIR_CUSTOM_ITEMS_MAX 50
 #define DIR_CUSTOM_TEXT_MAX 2000
 #define DIR_WAIT_MAX_S 3600
+#define DIR_TRUNK_ADDRESSES_MAX 64 /* = CC_CIDR_LIST_MAX: ingress parses them as one list */
+#define DIR_TRUNK_ADDRESS_MAX 49   /* "ffff:...:255.255.255.255/128" */
+#define DIR_SIP_USER_MAX 64
 
 struct dir_invalid {
     const char *field; /* e.g. "name", "member_ids[2]" is reported as "member_ids" */
@@ -44,5 +47,18 @@ bool dir_check_group(const Cc__Group *g, struct dir_invalid *why);
 bool dir_check_staff(const Cc__Staff *s, bool need_password, struct dir_invalid *why);
 bool dir_check_channel(const Cc__Channel *c, struct dir_invalid *why);
 bool dir_check_number(const Cc__VirtualNumber *n, struct dir_invalid *why);
+/* A trunk: id and name like the other kinds; addresses each exactly one
+ * IPv4/IPv6 address or CIDR range (cc_netaddr), written with only hex
+ * digits, '.', ':' and '/', at most 64; username 1-64 printable ASCII
+ * characters other than space, '"', '\\' and ':' (it goes into HA1 and a
+ * quoted-string); a password (8-128 characters) only with a username;
+ * realm "" or a valid realm (cc_config_valid_realm); and addresses or a
+ * username (whose password a replace may leave out: dir_store keeps the
+ * stored HA1 while username and realm stay the same). */
+bool dir_check_trunk(const Cc__DirTrunk *t, struct dir_invalid *why);
+/* One trunk address (len bytes): see dir_check_trunk. */
+bool dir_valid_trunk_address(const char *s, size_t len);
+/* A digest username (len bytes): see dir_check_trunk. */
+bool dir_valid_sip_user(const char *s, size_t len);
 
 #endif

@@ -10,6 +10,7 @@
 #include "cc_log.h"
 #include "cc_time.h"
 #include "password.h"
+#include "sip_digest.h"
 #include "workers.h"
 
 #include <openssl/crypto.h>
@@ -262,21 +263,35 @@ static void login_job_free(struct login_job *j)
 }
 
 /* Stores pw again as Argon2id when the hash it matched is of an earlier
- * format or cost (password.h). A failure is logged; the login stands. */
-static void upgrade_hash(struct staff *s, const char *id, const char *old_hash, const char *pw)
+ * format or cost (password.h), and the SIP phone's HA1 when none is stored
+ * for the current realm (sip_current false: an account from before SIP
+ * digest, or CC_SIP_REALM changed): the moments the plaintext is known
+ * besides a password change. A failure is logged; the login stands. */
+static void upgrade_hash(struct staff *s, const char *id, const char *old_hash, const char *pw,
+                         bool sip_current)
 {
-    char fresh[PASSWORD_HASH_MAX];
-    bool stored = false;
+    char fresh[PASSWORD_HASH_MAX], ha1[SIP_HA1_LEN + 1];
+    bool rehash = password_needs_rehash(old_hash), stored = false;
 
-    if (!password_needs_rehash(old_hash))
-        return;
-    if (password_hash(fresh, pw) != CC_OK) {
+    if (rehash && password_hash(fresh, pw) != CC_OK) {
         cc_log(CC_LOG_WARN, "password hash not upgraded: hashing failed", "staff_id", id, NULL);
-        return;
+        rehash = false;
     }
-    if (dir_store_rehash(s->dir, id, old_hash, fresh, &stored) == CC_OK && stored)
-        cc_log(CC_LOG_INFO, "password hash upgraded to argon2id", "staff_id", id, NULL);
+    if (!sip_current && sip_ha1(ha1, id, s->cfg->sip_realm, pw) != CC_OK) {
+        cc_log(CC_LOG_WARN, "SIP digest not stored: MD5 failed", "staff_id", id, NULL);
+        sip_current = true;
+    }
+    if ((rehash || !sip_current) &&
+        dir_store_rehash(s->dir, id, old_hash, rehash ? fresh : NULL, sip_current ? NULL : ha1,
+                         &stored) == CC_OK &&
+        stored) {
+        if (rehash)
+            cc_log(CC_LOG_INFO, "password hash upgraded to argon2id", "staff_id", id, NULL);
+        if (!sip_current)
+            cc_log(CC_LOG_INFO, "SIP digest stored for the current realm", "staff_id", id, NULL);
+    }
     OPENSSL_cleanse(fresh, sizeof(fresh));
+    OPENSSL_cleanse(ha1, sizeof(ha1));
 }
 
 /* Checks email and pw, the same work whether the account exists or not:
@@ -284,14 +299,15 @@ static void upgrade_hash(struct staff *s, const char *id, const char *old_hash, 
  * against the dummy hash, which costs what a real one does, and gets the
  * same answer as a wrong password. So neither the answer nor its time
  * tells whether an account exists. CC_OK (id, role filled, *hash the one
- * that matched), CC_ERR_DENIED, or CC_ERR_UNAVAILABLE (PostgreSQL). */
+ * that matched, *sip_current as dir_store_credentials), CC_ERR_DENIED, or
+ * CC_ERR_UNAVAILABLE (PostgreSQL). */
 static cc_status check_credentials(struct staff *s, const char *email, const char *pw, char *id,
                                    size_t idlen, char *role, size_t rolelen,
-                                   char hash[PASSWORD_HASH_MAX])
+                                   char hash[PASSWORD_HASH_MAX], bool *sip_current)
 {
     struct password_stored h;
-    cc_status st =
-        dir_store_credentials(s->dir, email, id, idlen, role, rolelen, hash, PASSWORD_HASH_MAX);
+    cc_status st = dir_store_credentials(s->dir, email, id, idlen, role, rolelen, hash,
+                                         PASSWORD_HASH_MAX, sip_current);
     bool known, match;
 
     if (st != CC_OK && st != CC_ERR_NOT_FOUND)
@@ -312,7 +328,9 @@ static void login(struct staff *s, const struct cc_bus_msg *m, const char *email
     redisReply *keep = NULL;
     char id[80], role[16], hash[PASSWORD_HASH_MAX], token[65], key[96];
     unsigned char raw[32];
-    cc_status st = check_credentials(s, email, pw, id, sizeof(id), role, sizeof(role), hash);
+    bool sip_current = true;
+    cc_status st =
+        check_credentials(s, email, pw, id, sizeof(id), role, sizeof(role), hash, &sip_current);
 
     /* the same answer for an unknown email and a wrong password */
     if (st == CC_ERR_DENIED) {
@@ -323,7 +341,7 @@ static void login(struct staff *s, const struct cc_bus_msg *m, const char *email
         error_reply(&err, CC_ERR_UNAVAILABLE, "login is not available, try again");
         goto reply;
     }
-    upgrade_hash(s, id, hash, pw);
+    upgrade_hash(s, id, hash, pw, sip_current);
     for (size_t i = 0; i < sizeof(raw); i++)
         sprintf(token + 2 * i, "%02x", raw[i]);
     token_key(key, token);

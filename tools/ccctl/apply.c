@@ -18,12 +18,13 @@ struct section {
 };
 
 /* Order matters: groups name staff, channels name groups or staff, numbers
- * name channels. */
+ * name channels; trunks name nothing. */
 static const struct section sections[] = {
     {"staff", "staff", "id", CC__DIR_KIND__DIR_KIND_STAFF, &cc__staff__descriptor},
     {"groups", "group", "id", CC__DIR_KIND__DIR_KIND_GROUP, &cc__group__descriptor},
     {"channels", "channel", "id", CC__DIR_KIND__DIR_KIND_CHANNEL, &cc__channel__descriptor},
     {"numbers", "number", "e164", CC__DIR_KIND__DIR_KIND_NUMBER, &cc__virtual_number__descriptor},
+    {"trunks", "trunk", "id", CC__DIR_KIND__DIR_KIND_TRUNK, &cc__dir_trunk__descriptor},
 };
 
 /* PUTs one entry; prints the outcome; returns 0 or 1. */
@@ -91,7 +92,7 @@ int ccctl_apply(struct cc_bus *bus, int timeout_ms, const char *path)
         if (!known || !json_is_array(v)) {
             fprintf(stderr, "ccctl: %s: \"%s\" %s\n", path, key,
                     known ? "must be an array"
-                          : "is not a section (groups, staff, channels, numbers)");
+                          : "is not a section (groups, staff, channels, numbers, trunks)");
             json_decref(root);
             return 2;
         }

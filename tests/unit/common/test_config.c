@@ -36,6 +36,7 @@ static const char *const vars[] = {
     "CC_RATE_LOGIN_ADDRESS",
     "CC_TRUSTED_PROXIES",
     "CC_PASSWORD_WORKERS",
+    "CC_SIP_REALM",
     "CC_HTTP_MAX_CONN",
     "CC_HTTP_PER_IP_MAX",
     "CC_HTTP_TIMEOUT_S",
@@ -104,6 +105,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.rate_login_address.period_s, 60);
     assert_int_equal(c.trusted_proxies.n, 0);
     assert_true(c.password_workers >= 1 && c.password_workers <= 64);
+    assert_string_equal(c.sip_realm, "cc.local");
 }
 
 static void test_rates_and_proxies(void **state)
@@ -247,6 +249,10 @@ static const struct bad bads[] = {
     {"CC_PASSWORD_WORKERS", "0",
      "CC_PASSWORD_WORKERS=\"0\" is invalid: expected an integer from 1 to 64"},
     {"CC_PASSWORD_WORKERS", "65", "CC_PASSWORD_WORKERS"},
+    {"CC_SIP_REALM", "", "CC_SIP_REALM is invalid: expected 1 to 128 printable ASCII characters"},
+    {"CC_SIP_REALM", "a\"b", "CC_SIP_REALM is invalid"},
+    {"CC_SIP_REALM", "a\\b", "CC_SIP_REALM is invalid"},
+    {"CC_SIP_REALM", "caf\xc3\xa9", "CC_SIP_REALM is invalid"},
     {"CC_HTTP_MAX_CONN", "15", "CC_HTTP_MAX_CONN=\"15\" is invalid: expected an integer from 16"},
     {"CC_HTTP_PER_IP_MAX", "4096",
      "CC_HTTP_PER_IP_MAX (4096) must be below CC_HTTP_MAX_CONN (4096): one address must not take "
@@ -275,6 +281,27 @@ static void test_bad_values(void **state)
             fail_msg("%s=%s: \"%s\" lacks \"%s\"", bads[i].var, bads[i].value, err, bads[i].expect);
         assert_null(strchr(err, '\n')); /* one line */
     }
+}
+
+/* The realm goes unescaped into a quoted-string and into HA1. */
+static void test_realm(void **state)
+{
+    struct cc_config c;
+    char err[256] = "", long_realm[CC_SIP_REALM_MAX + 2];
+    (void)state;
+    setenv("CC_SIP_REALM", "Acme Contact Centre", 1);
+    assert_int_equal(cc_config_load(&c, "presence", err, sizeof(err)), CC_OK);
+    assert_string_equal(c.sip_realm, "Acme Contact Centre");
+    memset(long_realm, 'r', sizeof(long_realm) - 1);
+    long_realm[CC_SIP_REALM_MAX] = '\0';
+    assert_true(cc_config_valid_realm(long_realm, CC_SIP_REALM_MAX));
+    assert_false(cc_config_valid_realm(long_realm, CC_SIP_REALM_MAX + 1));
+    assert_false(cc_config_valid_realm(NULL, 0));
+    assert_false(cc_config_valid_realm("", 0));
+    assert_false(cc_config_valid_realm("a\tb", 3));
+    assert_false(cc_config_valid_realm("a\x7f", 2));
+    assert_true(cc_config_valid_realm("sip.example.com:5060", 20));
+    assert_true(cc_config_valid_realm("cc.local\"", 8)); /* only len bytes are read */
 }
 
 static void test_media_range(void **state)
@@ -453,6 +480,7 @@ int main(void)
         cmocka_unit_test_setup(test_overrides, clear_env),
         cmocka_unit_test_setup(test_bad_values, clear_env),
         cmocka_unit_test_setup(test_media_range, clear_env),
+        cmocka_unit_test_setup(test_realm, clear_env),
         cmocka_unit_test_setup(test_admission, clear_env),
         cmocka_unit_test(test_parse_int),
         cmocka_unit_test_setup(test_rates_and_proxies, clear_env),
