@@ -134,7 +134,7 @@ describe('directory', () => {
     const demo = path.join(repo, 'deploy/demo/directory.json');
     const again = await run(ccctl, ['apply', demo], { env: stack.serviceEnv });
     assert.equal(again.code, 0, again.stderr);
-    assert.equal((again.stdout.match(/ updated$/gm) || []).length, 13);
+    assert.equal((again.stdout.match(/ updated$/gm) || []).length, 14);
     assert.doesNotMatch(again.stdout, / created$/m);
 
     const bad = await run(ccctl, ['apply', path.join(repo, 'tests/integration/data/directory-bad.json')], { env: stack.serviceEnv });
