@@ -141,6 +141,7 @@ $(foreach t,$(UNIT_SRC),$(eval $(call unit,$(t:.c=),$(word 3,$(subst /, ,$(t))))
 INC_fuzz := -Iservices/calllog -Iservices/gateway -Iservices/presence -Iservices/media
 FUZZ_OBJS_fuzz_event     := $(B)/obj/services/calllog/row.o
 FUZZ_OBJS_fuzz_password  := $(B)/obj/services/presence/password.o
+FUZZ_OBJS_fuzz_dir_trunk := $(B)/obj/services/presence/dir_valid.o
 FUZZ_OBJS_fuzz_http_path := $(filter-out %/main.o,$(patsubst %.c,$(B)/obj/%.o,$(wildcard services/gateway/*.c))) $(LUA_O_gateway)
 FUZZ_OBJS_fuzz_visitor   := $(B)/obj/services/gateway/visitor.o
 FUZZ_OBJS_fuzz_audit_limit := $(FUZZ_OBJS_fuzz_http_path)
