@@ -5,7 +5,7 @@
  *                           when a service has no ready instance
  *   ccctl ping SERVICE      the instances of one service
  *   ccctl apply FILE.json   load a directory (groups, staff, channels,
- *                           numbers); idempotent
+ *                           numbers, trunks); idempotent
  *   ccctl probe live|ready SERVICE [INSTANCE]
  *                           container probe of one instance (probe.h)
  *   ccctl calls [--json]    calls in progress: every media node's legs (calls.h)
