@@ -118,8 +118,7 @@ bool cc_config_valid_realm(const char *s, size_t len)
     if (s == NULL || len == 0 || len > CC_SIP_REALM_MAX)
         return false;
     for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e || s[i] == '"' ||
-            s[i] == '\\')
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
             return false;
     return true;
 }

@@ -448,9 +448,9 @@ static cc_status write_group(struct dir_store *s, const Cc__Group *g, bool creat
 
 /* sec: the new password's hash and SIP HA1, computed before the lock
  * (dir_store_handle), or NULL to keep the stored ones. */
-static cc_status write_staff(struct dir_store *s, const Cc__Staff *m,
-                             const struct dir_secrets *sec, bool create, bool *created,
-                             struct dir_invalid *why, char *err, size_t errlen)
+static cc_status write_staff(struct dir_store *s, const Cc__Staff *m, const struct dir_secrets *sec,
+                             bool create, bool *created, struct dir_invalid *why, char *err,
+                             size_t errlen)
 {
     bool has_pw = sec->pw_hash != NULL && sec->sip_ha1 != NULL, found;
     cc_status st = exists(s, "SELECT 1 FROM dir_staff WHERE id = $1", m->id, &found, err, errlen);
@@ -767,8 +767,7 @@ cc_status dir_store_handle(struct dir_store *s, const Cc__DirRequest *req, Cc__D
 
     why->field = NULL;
     why->message[0] = '\0';
-    if (req->kind <= CC__DIR_KIND__DIR_KIND_UNSPECIFIED ||
-        req->kind > CC__DIR_KIND__DIR_KIND_TRUNK)
+    if (req->kind <= CC__DIR_KIND__DIR_KIND_UNSPECIFIED || req->kind > CC__DIR_KIND__DIR_KIND_TRUNK)
         return set_why(why, "kind", "unknown directory kind"), CC_ERR_INVALID;
     if (write && !check(req, req->op == CC__DIR_OP__DIR_OP_CREATE, why))
         return CC_ERR_INVALID;
@@ -893,8 +892,8 @@ cc_status dir_store_rehash(struct dir_store *s, const char *id, const char *old_
     st = rehash(s, id, old_hash, new_hash, sip_ha1, stored, err, sizeof(err));
     pthread_mutex_unlock(&s->lock);
     if (st != CC_OK)
-        cc_log(CC_LOG_WARN, "password hash or SIP digest not stored again", "staff_id", id,
-               "error", err, NULL);
+        cc_log(CC_LOG_WARN, "password hash or SIP digest not stored again", "staff_id", id, "error",
+               err, NULL);
     return st;
 }
 

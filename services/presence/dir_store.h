@@ -12,6 +12,11 @@
  * down, the outbox or the event stream full) is rolled back and reported
  * (CC_ERR_UNAVAILABLE).
  *
+ * A password a change carries is stored only as what needs it: a staff
+ * member's as an Argon2id hash (password.h) and their phone's SIP HA1 for
+ * cfg->sip_realm, a trunk's as its HA1 (sip_digest.h); both are made
+ * before the lock is taken.
+ *
  * Thread-safe: an internal mutex serialises use of the one connection.
  */
 #ifndef DIR_STORE_H

@@ -95,18 +95,19 @@ cc_status dir_trunks_load(struct cc_pg *pg, const char *id, const char *default_
     cc_status st;
     PGresult *r = cc_pg_exec_once(pg, sql, 2, v, NULL, NULL, &st, err, errlen);
     int rows;
+    bool ok;
 
     if (r == NULL)
         return st;
     rows = PQntuples(r);
     out->trunks = calloc((size_t)rows + 1, sizeof(*out->trunks));
+    ok = out->trunks != NULL;
     if (dig != NULL) {
         dig->trunk_ha1 = calloc((size_t)rows + 1, sizeof(*dig->trunk_ha1));
         dig->trunk_realm = calloc((size_t)rows + 1, sizeof(*dig->trunk_realm));
+        ok = ok && dig->trunk_ha1 != NULL && dig->trunk_realm != NULL;
     }
-    st = out->trunks != NULL && (dig == NULL || (dig->trunk_ha1 != NULL && dig->trunk_realm != NULL))
-             ? CC_OK
-             : CC_ERR_NOMEM;
+    st = ok ? CC_OK : CC_ERR_NOMEM;
     for (int i = 0; i < rows && st == CC_OK; i++) {
         Cc__DirTrunk *t = trunk_from_row(r, i);
         if (t == NULL) {
@@ -132,9 +133,9 @@ static cc_status stored(struct cc_pg *pg, const char *id, bool *found, char *use
                         size_t errlen)
 {
     cc_status st;
-    PGresult *r = cc_pg_exec_once(
-        pg, "SELECT username, ha1, ha1_realm FROM dir_trunks WHERE id = $1", 1, &id, NULL, NULL,
-        &st, err, errlen);
+    PGresult *r =
+        cc_pg_exec_once(pg, "SELECT username, ha1, ha1_realm FROM dir_trunks WHERE id = $1", 1, &id,
+                        NULL, NULL, &st, err, errlen);
 
     *found = false;
     user[0] = ha1[0] = realm[0] = '\0';
@@ -158,8 +159,8 @@ cc_status dir_trunks_write(struct cc_pg *pg, const Cc__DirTrunk *t, const char *
     const char *realm = dir_trunk_realm(t, default_realm), *ha1_realm = "";
     bool has_user = t->username != NULL && t->username[0] != '\0', found;
     char *addresses;
-    cc_status st = stored(pg, t->id, &found, old_user, sizeof(old_user), old_ha1,
-                          sizeof(old_ha1), old_realm, sizeof(old_realm), err, errlen);
+    cc_status st = stored(pg, t->id, &found, old_user, sizeof(old_user), old_ha1, sizeof(old_ha1),
+                          old_realm, sizeof(old_realm), err, errlen);
 
     if (st != CC_OK)
         return st;
@@ -185,9 +186,13 @@ cc_status dir_trunks_write(struct cc_pg *pg, const Cc__DirTrunk *t, const char *
     if (addresses == NULL)
         return CC_ERR_NOMEM;
     {
-        const char *v[7] = {t->id,   t->name != NULL ? t->name : "", addresses,
-                            has_user ? t->username : "", t->realm != NULL ? t->realm : "",
-                            ha1, ha1_realm};
+        const char *v[7] = {t->id,
+                            t->name != NULL ? t->name : "",
+                            addresses,
+                            has_user ? t->username : "",
+                            t->realm != NULL ? t->realm : "",
+                            ha1,
+                            ha1_realm};
         PGresult *r = cc_pg_exec_once(
             pg,
             "INSERT INTO dir_trunks (id, name, addresses, username, realm, ha1, ha1_realm)"

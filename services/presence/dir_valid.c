@@ -252,8 +252,7 @@ bool dir_check_trunk(const Cc__DirTrunk *t, struct dir_invalid *why)
     if (pw != 0 && (pw < DIR_PASSWORD_MIN || len(t->password) > DIR_PASSWORD_MAX))
         return bad(why, "password", "password must be 8 to 128 characters");
     if (len(t->realm) > 0 && !cc_config_valid_realm(t->realm, len(t->realm)))
-        return bad(why, "realm",
-                   "realm must be 1-128 printable ASCII characters, no '\"' or '\\'");
+        return bad(why, "realm", "realm must be 1-128 printable ASCII characters, no '\"' or '\\'");
     if (t->n_addresses == 0 && !has_user)
         return bad(why, "addresses",
                    "a trunk needs addresses (where the carrier sends from) or a username and "

@@ -13,8 +13,7 @@ cc_status sip_ha1(char out[SIP_HA1_LEN + 1], const char *user, const char *realm
     unsigned int n = 0;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_md5(), NULL) == 1 &&
-             EVP_DigestUpdate(ctx, user, strlen(user)) == 1 &&
-             EVP_DigestUpdate(ctx, ":", 1) == 1 &&
+             EVP_DigestUpdate(ctx, user, strlen(user)) == 1 && EVP_DigestUpdate(ctx, ":", 1) == 1 &&
              EVP_DigestUpdate(ctx, realm, strlen(realm)) == 1 &&
              EVP_DigestUpdate(ctx, ":", 1) == 1 &&
              EVP_DigestUpdate(ctx, password, strlen(password)) == 1 &&

@@ -79,7 +79,12 @@ static void test_check_trunk(void **state)
     static const struct trunk_case cases[] = {
         {"acme", "Acme", "", "", "", {"192.0.2.10"}, NULL},
         {"acme", "Acme", "acme-in", "long-enough", "", {NULL}, NULL},
-        {"acme", "Acme", "acme-in", "long-enough", "acme.example", {"192.0.2.0/24", "2001:db8::/32"},
+        {"acme",
+         "Acme",
+         "acme-in",
+         "long-enough",
+         "acme.example",
+         {"192.0.2.0/24", "2001:db8::/32"},
          NULL},
         /* a replace may leave the password out: the store decides */
         {"acme", "Acme", "acme-in", "", "", {NULL}, NULL},
