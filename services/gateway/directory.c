@@ -26,9 +26,6 @@ static const struct kind kinds[] = {
     {"/api/v1/numbers", "numbers", "e164", CC__DIR_KIND__DIR_KIND_NUMBER,
      &cc__virtual_number__descriptor},
     {"/api/v1/trunks", "trunks", "id", CC__DIR_KIND__DIR_KIND_TRUNK, &cc__dir_trunk__descriptor},
-    /* the same, under the name issue 9 gave it (docs/api.md, "Trunks") */
-    {"/api/v1/directory/trunks", "trunks", "id", CC__DIR_KIND__DIR_KIND_TRUNK,
-     &cc__dir_trunk__descriptor},
 };
 
 static const struct kind *kind_of(const char *path)

@@ -55,8 +55,6 @@ static const struct route routes[] = {
     {"GET PUT DELETE", "/api/v1/numbers/{id}", gw_directory_item, BUS},
     {"GET POST", "/api/v1/trunks", gw_directory_collection, BUS},
     {"GET PUT DELETE", "/api/v1/trunks/{id}", gw_directory_item, BUS},
-    {"GET POST", "/api/v1/directory/trunks", gw_directory_collection, BUS},
-    {"GET PUT DELETE", "/api/v1/directory/trunks/{id}", gw_directory_item, BUS},
     {"GET", "/api/v1/audit", gw_audit_list, BUS},
 };
 
