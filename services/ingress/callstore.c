@@ -48,7 +48,8 @@ cc_status call_new(struct ingress *in, const char *id, const char *sip_call_id, 
     args[0] = id;
     args[1] = sip_call_id;
     args[2] = ttl;
-    memcpy(args + 3, fields, (size_t)nfields * sizeof(*args));
+    if (nfields > 0)
+        memcpy(args + 3, fields, (size_t)nfields * sizeof(*args));
     st = run(in, I_CALL_NEW, nfields + 3, args, &r);
     free(args);
     if (st != CC_OK)
@@ -79,7 +80,8 @@ cc_status call_set(struct ingress *in, const char *id, const char *from, const c
     args[2] = to;
     args[3] = ttl;
     args[4] = bump ? "1" : "0";
-    memcpy(args + 5, fields, (size_t)nfields * sizeof(*args));
+    if (nfields > 0)
+        memcpy(args + 5, fields, (size_t)nfields * sizeof(*args));
     st = run(in, I_CALL_SET, nfields + 5, args, &r);
     free(args);
     if (st != CC_OK)
@@ -91,10 +93,11 @@ cc_status call_set(struct ingress *in, const char *id, const char *from, const c
         c->first = 2;
         return CC_OK;
     }
-    freeReplyObject(r);
-    return strcmp(res, "not_found") == 0 ? CC_ERR_NOT_FOUND
-           : strcmp(res, "state") == 0   ? CC_ERR_CONFLICT
-                                         : CC_ERR_UNAVAILABLE;
+    st = strcmp(res, "not_found") == 0 ? CC_ERR_NOT_FOUND
+         : strcmp(res, "state") == 0   ? CC_ERR_CONFLICT
+                                       : CC_ERR_UNAVAILABLE;
+    freeReplyObject(r); /* res pointed into it */
+    return st;
 }
 
 cc_status call_lookup(struct ingress *in, const char *index, const char *value, char id[64])

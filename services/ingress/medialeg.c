@@ -79,7 +79,8 @@ cc_status media_allocate(struct ingress *in, const char *node, const char *leg_i
         st = CC_ERR_PROTO;
     }
     if (st == CC_OK) {
-        snprintf(out->node, sizeof(out->node), "%s", node);
+        if (out->node != node)
+            snprintf(out->node, sizeof(out->node), "%s", node);
         snprintf(out->address, sizeof(out->address), "%s", rep->leg->address);
         out->port = rep->leg->port;
     }

@@ -51,6 +51,7 @@ struct sip {
     pthread_t thread;
     int efd;
     atomic_bool ready;
+    bool joined; /* sip_stop has run (owner thread only) */
 
     /* the hand-over queue: any thread appends, the SIP thread drains */
     pthread_mutex_t mu;
@@ -68,6 +69,7 @@ struct sip {
     nta_agent_t *agent;
     nta_leg_t *leg;
     su_wait_t wait[1];
+    int wait_index; /* of the eventfd in su_root, 0: not registered */
     struct txn *txns;
     size_t ntxn;
     uint64_t next_id;
@@ -534,8 +536,9 @@ static void *run(void *arg)
     if (s->agent != NULL)
         s->leg = nta_leg_tcreate(s->agent, on_request, (nta_leg_magic_t *)s, NTATAG_NO_DIALOG(1),
                                  TAG_END());
-    if (s->leg == NULL || su_wait_create(s->wait, s->efd, SU_WAIT_IN) != 0 ||
-        su_root_register(s->root, s->wait, on_wake, (su_wakeup_arg_t *)s, 0) < 0) {
+    if (s->leg != NULL && su_wait_create(s->wait, s->efd, SU_WAIT_IN) == 0)
+        s->wait_index = su_root_register(s->root, s->wait, on_wake, (su_wakeup_arg_t *)s, 0);
+    if (s->leg == NULL || s->wait_index <= 0) {
         snprintf(s->err, sizeof(s->err), "cannot listen for SIP on %s (UDP and TCP): %s", url,
                  strerror(errno));
         started(s, -1);
@@ -552,6 +555,8 @@ out:
         nta_leg_destroy(s->leg);
     if (s->agent != NULL)
         nta_agent_destroy(s->agent);
+    if (s->wait_index > 0)
+        su_root_deregister(s->root, s->wait_index);
     if (s->root != NULL)
         su_root_destroy(s->root);
     su_home_deinit(s->home);
@@ -601,7 +606,7 @@ void sip_stop(struct sip *s)
 {
     struct action *a;
 
-    if (s == NULL || s->efd < 0)
+    if (s == NULL || s->efd < 0 || s->joined)
         return;
     a = calloc(1, sizeof(*a));
     if (a == NULL)
@@ -609,6 +614,7 @@ void sip_stop(struct sip *s)
     a->kind = ACT_STOP;
     post(s, a);
     pthread_join(s->thread, NULL);
+    s->joined = true;
 }
 
 void sip_free(struct sip *s)
