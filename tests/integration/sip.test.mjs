@@ -178,13 +178,18 @@ describe('ingress: SIP trunk', () => {
     const { number, team } = await line(1);
     const [a] = team.ids;
     const call = sipp('invite_caller_bye', { service: number, transport: 't1' });
+    let done = null;
+    call.then((r) => (done = r));
     const [id] = await until(async () => {
+      assert.equal(done, null, `sipp ended before the call was offered: ${JSON.stringify(done)}`);
       const p = await pending(team.staff[a]);
       return p.length === 1 && p;
     }, 20000, 'the call in the panel');
     assert.equal((await http('POST', `/enquiries/${id}/answer`, undefined, team.staff[a])).status, 200);
     const r = await call;
     assert.equal(r.code, 0, r.out);
+    assert.match(r.log, /a=sendonly[\s\S]*SIP\/2\.0 200 OK[\s\S]*a=recvonly/, 'hold answered recvonly');
+    assert.match(r.log, /^SIP\/2\.0 200 OK[\s\S]*CSeq: 3 BYE/m, 'BYE answered 200');
     await until(async () => (await enquiry(id)).state === 'ended', 10000, 'the enquiry ended');
     assert.equal((await enquiry(id)).end_reason, 'caller_hung_up');
   });
