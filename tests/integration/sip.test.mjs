@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { natsRequest } from './lib/nats.mjs';
@@ -39,6 +39,7 @@ describe('ingress: SIP trunk', () => {
   });
   after(async () => {
     for (const p of running) p.kill('SIGKILL');
+    if (work) rmSync(work, { recursive: true, force: true });
     const res = await stack?.stop();
     assert.equal(res?.code, 0);
     assert.deepEqual(res.sanitizer, []);
