@@ -32,8 +32,8 @@ RUN make MODE=release VERSION="$VERSION" -j"$(nproc)" all \
 # --- runtime base -----------------------------------------------------------
 FROM debian:12-slim AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
-# Only the runtime libraries (some are for the SIP/media work still to come:
-# sofia-sip, srtp2, qrencode, opus) plus curl for health checks.
+# Only the runtime libraries (sofia-sip for ingress's SIP stack; some are for
+# the work still to come: srtp2, qrencode, opus) plus curl for health checks.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libnats3.4 libmicrohttpd12 libhiredis0.14 libprotobuf-c1 \

@@ -41,7 +41,9 @@ LIBS_gateway  := -lmicrohttpd -lwslay -lcrypto
 LIBS_calllog  :=
 LIBS_presence := -lcrypto -largon2
 LIBS_ccctl    := -ljansson
-LIBS_ingress  :=
+LIBS_ingress  := -lsofia-sip-ua -lcrypto
+# sofia-sip's headers (pkg-config sofia-sip-ua)
+INC_ingress   := $(shell pkg-config --cflags sofia-sip-ua 2>/dev/null || echo -I/usr/include/sofia-sip-1.12)
 LIBS_queue    := -lcrypto
 
 LIBS_media    := -lm
@@ -138,7 +140,7 @@ $(foreach t,$(UNIT_SRC),$(eval $(call unit,$(t:.c=),$(word 3,$(subst /, ,$(t))))
 # Fuzz targets: replayed over their corpus under ASan by `make test`;
 # built with libFuzzer by `make fuzz`.
 # A target may link a service's modules: FUZZ_OBJS_<target>.
-INC_fuzz := -Iservices/calllog -Iservices/gateway -Iservices/presence -Iservices/media
+INC_fuzz := -Iservices/calllog -Iservices/gateway -Iservices/presence -Iservices/media -Iservices/ingress $(INC_ingress)
 FUZZ_OBJS_fuzz_event     := $(B)/obj/services/calllog/row.o
 FUZZ_OBJS_fuzz_password  := $(B)/obj/services/presence/password.o
 FUZZ_OBJS_fuzz_dir_trunk := $(B)/obj/services/presence/dir_valid.o
@@ -148,12 +150,13 @@ FUZZ_OBJS_fuzz_audit_limit := $(FUZZ_OBJS_fuzz_http_path)
 FUZZ_OBJS_fuzz_ws_protocol := $(B)/obj/services/gateway/handshake.o
 FUZZ_OBJS_fuzz_page        := $(B)/obj/services/gateway/page.o
 FUZZ_OBJS_fuzz_rtp       := $(B)/obj/services/media/rtp.o
+FUZZ_OBJS_fuzz_sip       := $(B)/obj/services/ingress/sdp.o $(B)/obj/services/ingress/number.o
 define fuzz
 $(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/replay.o $(FUZZ_OBJS_$(1)) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(FUZZ_LIBS) $$(LDLIBS_BASE)
 endef
-FUZZ_LIBS := -lmicrohttpd -lwslay -lcrypto -largon2
+FUZZ_LIBS := -lmicrohttpd -lwslay -lcrypto -largon2 -lsofia-sip-ua
 $(foreach f,$(FUZZ_SRC),$(eval $(call fuzz,$(basename $(notdir $(f))))))
 
 unit: $(UNIT_BINS)

@@ -444,6 +444,18 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
         cpus = cpus < 1 ? 1 : cpus > 64 ? 64 : cpus;
         TRY(get_int("CC_PASSWORD_WORKERS", cpus, 1, 64, &cfg->password_workers, err, errlen));
     }
+    TRY(get_str("CC_SIP_ADDR", "127.0.0.1", cfg->sip_addr, sizeof(cfg->sip_addr), err, errlen));
+    {
+        struct in6_addr a6;
+        struct in_addr a4;
+        if (inet_pton(AF_INET, cfg->sip_addr, &a4) != 1 &&
+            inet_pton(AF_INET6, cfg->sip_addr, &a6) != 1) {
+            snprintf(err, errlen, "CC_SIP_ADDR=\"%.60s\" is invalid: expected an IP address",
+                     cfg->sip_addr);
+            return CC_ERR_CONFIG;
+        }
+    }
+    TRY(get_int("CC_SIP_PORT", 5060, 1, 65535, &cfg->sip_port, err, errlen));
     TRY(get_str("CC_SIP_REALM", "cc.local", cfg->sip_realm, sizeof(cfg->sip_realm), err, errlen));
     if (!cc_config_valid_realm(cfg->sip_realm, strlen(cfg->sip_realm))) {
         snprintf(err, errlen,
@@ -452,6 +464,7 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
                  CC_SIP_REALM_MAX);
         return CC_ERR_CONFIG;
     }
+    TRY(get_int("CC_SIP_WORKERS", 4, 1, 64, &cfg->sip_workers, err, errlen));
     if (cfg->media_port_max < cfg->media_port_min) {
         snprintf(err, errlen, "CC_MEDIA_PORT_MAX (%d) is below CC_MEDIA_PORT_MIN (%d)",
                  cfg->media_port_max, cfg->media_port_min);

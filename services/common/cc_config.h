@@ -81,7 +81,11 @@ struct cc_config {
     struct cc_rate rate_login_address; /* CC_RATE_LOGIN_ADDRESS: login attempts per address */
     struct cc_cidr_list trusted_proxies; /* CC_TRUSTED_PROXIES: whose X-Forwarded-For is read */
     int password_workers; /* CC_PASSWORD_WORKERS: presence's login threads (default: CPUs) */
+    /* ingress: the SIP trunk side (docs/sip.md) */
+    char sip_addr[64];  /* CC_SIP_ADDR: address the SIP stack listens on (UDP and TCP) */
+    int sip_port;       /* CC_SIP_PORT */
     char sip_realm[CC_SIP_REALM_MAX + 1]; /* CC_SIP_REALM: digest realm of staff phones, trunks */
+    int sip_workers;    /* CC_SIP_WORKERS: ingress threads that set calls up */
 };
 
 #define CC_EVENTS_MAX_BYTES_MIN (1LL << 20) /* 1 MiB */

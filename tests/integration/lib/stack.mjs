@@ -94,6 +94,7 @@ export async function startStack(extraEnv = {}) {
     CC_REDIS_PORT: await freePort(),
     CC_PG_PORT: await freePort(),
     CC_HTTP_PORT: await freePort(),
+    CC_SIP_PORT: await freePort(), // UDP and TCP (ingress)
   };
   const env = {
     ...process.env,

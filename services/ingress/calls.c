@@ -1,0 +1,693 @@
+/* calls: a trunk call's life. See calls.h. */
+#include "calls.h"
+#include "auth.h"
+#include "callstore.h"
+#include "cc_error.h"
+#include "cc_id.h"
+#include "cc_log.h"
+#include "cc_time.h"
+#include "enquiry.pb-c.h"
+#include "medialeg.h"
+#include "number.h"
+#include "sdp.h"
+#include "trunk.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CALLER_MAX 200
+/* A fact about a call whose INVITE another replica holds is left to it for
+ * this many deliveries; then that replica is taken as gone. */
+#define FOREIGN_DELIVERIES 50
+
+/* Q.850 causes in the Reason header of a call the platform refuses. */
+#define REASON_BLOCKED "Q.850;cause=17;text=\"no staff available\""
+#define REASON_VOICEMAIL "Q.850;cause=17;text=\"no staff available (voicemail not yet taken)\""
+#define REASON_MISSED "Q.850;cause=19;text=\"max wait reached\""
+#define REASON_CANCELLED "Q.850;cause=16;text=\"ended by an operator\""
+
+static void reply(struct ingress *in, uint64_t txn, int status, const char *warning)
+{
+    sip_reply(in->sip, txn, &(struct sip_reply){.status = status, .warning = warning});
+}
+
+static void sha256_hex(char out[65], const char *a, const char *b)
+{
+    unsigned char md[32];
+    unsigned n = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+    out[0] = '\0';
+    if (ctx == NULL)
+        return;
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    EVP_DigestUpdate(ctx, a, strlen(a));
+    EVP_DigestUpdate(ctx, "\n", 1);
+    EVP_DigestUpdate(ctx, b, strlen(b));
+    EVP_DigestFinal_ex(ctx, md, &n);
+    EVP_MD_CTX_free(ctx);
+    for (unsigned i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* ---- who is calling -------------------------------------------------------------------- */
+
+enum admit { ADMIT_OK, ADMIT_DENIED, ADMIT_CHALLENGED, ADMIT_UNAVAILABLE };
+
+/* Whether r comes from a trunk: its source address, or digest credentials.
+ * Answers the request itself unless ADMIT_OK. */
+static enum admit admit(struct ingress *in, const struct sip_req *r, char *trunk_id, size_t len)
+{
+    struct trunk_set *ts = malloc(sizeof(*ts));
+    struct cc_netaddr src;
+    const struct trunk *t = NULL;
+    enum admit res = ADMIT_DENIED;
+    cc_status st;
+
+    if (ts == NULL) {
+        reply(in, r->txn, 500, NULL);
+        return ADMIT_UNAVAILABLE;
+    }
+    if (trunk_load(ts, in->redis, in->script[I_TRUNKS]) != CC_OK) {
+        reply(in, r->txn, 503, "the trunk list cannot be read");
+        free(ts);
+        return ADMIT_UNAVAILABLE;
+    }
+    if (cc_netaddr_parse(&src, r->src_ip, strlen(r->src_ip)))
+        t = trunk_by_address(ts, &src);
+    if (t == NULL && trunk_any_digest(ts)) {
+        t = auth_verify(in, ts, r->auth, "INVITE", &st);
+        if (st != CC_OK) {
+            reply(in, r->txn, 503, "cannot check credentials now");
+            free(ts);
+            return ADMIT_UNAVAILABLE;
+        }
+        if (t == NULL) {
+            char challenge[AUTH_CHALLENGE_MAX];
+            const char *realm = in->cfg->sip_realm;
+            for (size_t i = 0; i < ts->n; i++)
+                if (ts->t[i].username[0] != '\0' && ts->t[i].realm[0] != '\0') {
+                    realm = ts->t[i].realm;
+                    break;
+                }
+            if (auth_challenge(in, realm, challenge) != CC_OK) {
+                reply(in, r->txn, 503, "cannot issue a challenge now");
+                res = ADMIT_UNAVAILABLE;
+            } else {
+                sip_reply(in->sip, r->txn,
+                          &(struct sip_reply){.status = 401, .www_auth = challenge});
+                res = ADMIT_CHALLENGED;
+            }
+            free(ts);
+            return res;
+        }
+    }
+    if (t != NULL) {
+        snprintf(trunk_id, len, "%s", t->id);
+        res = ADMIT_OK;
+    } else {
+        reply(in, r->txn, 403, NULL);
+        cc_log(CC_LOG_INFO, "INVITE from outside the trunks refused", "source", r->src_ip,
+               "call_id", r->call_id, NULL);
+    }
+    free(ts);
+    return res;
+}
+
+/* The channel of the dialled number into channel: CC_OK, or the request
+ * was answered (484 not a number, 404 unknown, 503). */
+static bool number_channel(struct ingress *in, const struct sip_req *r, char e164[NUMBER_E164_MAX],
+                           char channel[128])
+{
+    char key[64];
+    const char *argv[2] = {"GET", key};
+    redisReply *rep;
+    bool ok = false;
+
+    if (!number_e164(e164, r->ruri_user, strlen(r->ruri_user))) {
+        reply(in, r->txn, 484, "the Request-URI names no phone number");
+        return false;
+    }
+    snprintf(key, sizeof(key), "cc:dir:number:%s", e164);
+    rep = cc_redis_command(in->redis, 2, argv, NULL);
+    if (cc_redis_reply_status(rep) != CC_OK)
+        reply(in, r->txn, 503, NULL);
+    else if (rep->type != REDIS_REPLY_STRING || rep->len == 0 || rep->len >= 128)
+        reply(in, r->txn, 404, "no such number");
+    else {
+        snprintf(channel, 128, "%s", rep->str);
+        ok = true;
+    }
+    freeReplyObject(rep);
+    return ok;
+}
+
+/* The caller as the enquiry shows it: the From number in E.164 when it is
+ * one, else its user part, else "anonymous". */
+static void caller_of(const struct sip_req *r, char out[CALLER_MAX + 1])
+{
+    char e164[NUMBER_E164_MAX];
+
+    if (number_e164(e164, r->from_user, strlen(r->from_user)))
+        snprintf(out, CALLER_MAX + 1, "%s", e164);
+    else if (r->from_user[0] != '\0')
+        snprintf(out, CALLER_MAX + 1, "%.*s", CALLER_MAX, r->from_user);
+    else
+        snprintf(out, CALLER_MAX + 1, "anonymous");
+}
+
+/* ---- the enquiry ---------------------------------------------------------------------------- */
+
+static cc_status enquiry_create(struct ingress *in, const struct sip_req *r, const char *channel,
+                                const char *caller, const char *leg_id,
+                                Cc__CreateEnquiryReply **out)
+{
+    Cc__CreateEnquiryRequest req = CC__CREATE_ENQUIRY_REQUEST__INIT;
+    Cc__RequestMeta meta = CC__REQUEST_META__INIT;
+    char key[65], fp[65];
+    ProtobufCMessage *rep = NULL;
+    cc_status st;
+
+    /* the Call-ID is the idempotency key: a retried INVITE never makes a
+     * second enquiry */
+    sha256_hex(key, "ingress:invite", r->call_id);
+    sha256_hex(fp, channel, caller);
+    meta.key = key;
+    meta.fingerprint = fp;
+    req.channel_id = (char *)channel;
+    req.kind = CC__ENQUIRY_KIND__ENQUIRY_KIND_CALL;
+    req.caller = (char *)caller;
+    req.leg_id = (char *)leg_id;
+    req.meta = &meta;
+    st = cc_bus_request(in->bus, "cc.queue.create", &req.base,
+                        &cc__create_enquiry_reply__descriptor, in->cfg->request_timeout_ms, &rep);
+    *out = (Cc__CreateEnquiryReply *)rep;
+    if (st == CC_OK && cc_error_is_set((*out)->error))
+        st = cc_error_status((*out)->error);
+    else if (st == CC_OK && ((*out)->enquiry == NULL || (*out)->visitor_token == NULL))
+        st = CC_ERR_PROTO;
+    return st;
+}
+
+/* Ends the call's enquiry as its caller (cc.queue.end with the visitor
+ * token): a pending one is cancelled, an answered one ended. */
+static cc_status enquiry_end(struct ingress *in, const struct call *c)
+{
+    Cc__EnquiryRequest req = CC__ENQUIRY_REQUEST__INIT;
+    Cc__EnquiryActor actor = CC__ENQUIRY_ACTOR__INIT;
+    Cc__RequestMeta meta = CC__REQUEST_META__INIT;
+    const char *enq = call_get(c, "enquiry_id");
+    char key[65], fp[65];
+    ProtobufCMessage *rep = NULL;
+    cc_status st;
+
+    if (enq[0] == '\0')
+        return CC_OK;
+    sha256_hex(key, "ingress:end", call_get(c, "id"));
+    sha256_hex(fp, "end", enq);
+    meta.key = key;
+    meta.fingerprint = fp;
+    actor.visitor_token = (char *)call_get(c, "visitor_token");
+    req.enquiry_id = (char *)enq;
+    req.actor = &actor;
+    req.meta = &meta;
+    st = cc_bus_request(in->bus, "cc.queue.end", &req.base, &cc__enquiry_reply__descriptor,
+                        in->cfg->request_timeout_ms, &rep);
+    if (st == CC_OK) {
+        st = cc_error_status(((Cc__EnquiryReply *)rep)->error);
+        if (st == CC_ERR_CONFLICT || st == CC_ERR_NOT_FOUND)
+            st = CC_OK; /* ended already */
+    }
+    if (rep != NULL)
+        protobuf_c_message_free_unpacked(rep, NULL);
+    if (st != CC_OK)
+        cc_log(CC_LOG_WARN, "cannot end the enquiry of a call", "enquiry_id", enq, "error",
+               cc_status_str(st), NULL);
+    return st;
+}
+
+static void release(struct ingress *in, const struct call *c)
+{
+    if (media_release(in, call_get(c, "node"), call_get(c, "leg_id")) != CC_OK)
+        cc_log(CC_LOG_WARN, "cannot release a media leg", "leg_id", call_get(c, "leg_id"), NULL);
+}
+
+/* ---- INVITE ------------------------------------------------------------------------------ */
+
+/* The call ends before it was offered: its leg is released, its record
+ * ended. */
+static void abandon(struct ingress *in, const char *id, const char *node, const char *leg_id)
+{
+    struct call c = {0};
+    char prev[16];
+
+    if (leg_id != NULL && leg_id[0] != '\0')
+        media_release(in, node, leg_id);
+    call_set(in, id, "*", "ended", false, 0, NULL, &c, prev);
+    call_clear(&c);
+}
+
+/* A refused enquiry (blocked, voicemail): 480 with a Reason at once. */
+static void refuse(struct ingress *in, uint64_t txn, const char *state)
+{
+    sip_reply(in->sip, txn,
+              &(struct sip_reply){.status = 480,
+                                  .reason = strcmp(state, "voicemail") == 0 ? REASON_VOICEMAIL
+                                                                            : REASON_BLOCKED});
+}
+
+static const char *state_name(Cc__EnquiryState s)
+{
+    switch (s) {
+    case CC__ENQUIRY_STATE__ENQUIRY_STATE_PENDING:
+        return "pending";
+    case CC__ENQUIRY_STATE__ENQUIRY_STATE_ACTIVE:
+        return "active";
+    case CC__ENQUIRY_STATE__ENQUIRY_STATE_BLOCKED:
+        return "blocked";
+    case CC__ENQUIRY_STATE__ENQUIRY_STATE_VOICEMAIL:
+        return "voicemail";
+    default:
+        return "ended";
+    }
+}
+
+/* A retried INVITE (same Call-ID) of a call still offered: this
+ * transaction takes the place of the first. */
+static void invite_again(struct ingress *in, const struct sip_req *r, const char *id,
+                         const char *state)
+{
+    char txn[24], prev[16];
+    const char *f[4] = {"instance", in->cfg->instance, "txn", txn};
+    struct call c = {0};
+    cc_status st;
+
+    if (strcmp(state, "offering") != 0) {
+        reply(in, r->txn, strcmp(state, "answered") == 0 ? 482 : 480, NULL);
+        return;
+    }
+    snprintf(txn, sizeof(txn), "%llu", (unsigned long long)r->txn);
+    st = call_set(in, id, "offering", "offering", false, 4, f, &c, prev);
+    if (st == CC_OK)
+        sip_reply(in->sip, r->txn, &(struct sip_reply){.status = 180});
+    else
+        reply(in, r->txn, st == CC_ERR_UNAVAILABLE ? 503 : 480, NULL);
+    call_clear(&c);
+}
+
+static void on_invite(struct ingress *in, const struct sip_req *r)
+{
+    char trunk[65], e164[NUMBER_E164_MAX], channel[128], caller[CALLER_MAX + 1];
+    char id[CC_ID_LEN], existing[64], state[16], leg_id[64], why[200], txn[24];
+    char answer[SDP_ANSWER_MAX], sess[24], prev[16];
+    struct sdp_offer offer;
+    struct media_leg leg = {0};
+    Cc__CreateEnquiryReply *cr = NULL;
+    struct call c = {0};
+    bool existed = false;
+    enum sdp_result sr;
+    cc_status st;
+
+    if (admit(in, r, trunk, sizeof(trunk)) != ADMIT_OK)
+        return;
+    if (!number_channel(in, r, e164, channel))
+        return;
+    sr = sdp_offer_parse(&offer, r->body, r->body_len, why, sizeof(why));
+    if (sr != SDP_OK) {
+        reply(in, r->txn, sr == SDP_BAD ? 400 : 488, why);
+        return;
+    }
+    caller_of(r, caller);
+    cc_id_new(id);
+    {
+        const char *f[] = {"instance", in->cfg->instance, "trunk", trunk,   "number", e164,
+                           "channel",  channel,           "caller", caller, "local",  "",
+                           "remote",   r->from,           "target", r->contact,
+                           "route",    r->route};
+        st = call_new(in, id, r->call_id, (int)(sizeof(f) / sizeof(f[0])), f, &existed, existing,
+                      state);
+    }
+    if (st != CC_OK) {
+        reply(in, r->txn, 503, NULL);
+        return;
+    }
+    if (existed) {
+        invite_again(in, r, existing, state);
+        return;
+    }
+    st = media_pick(in, leg.node);
+    snprintf(leg_id, sizeof(leg_id), "sip-%s", id);
+    if (st != CC_OK) {
+        snprintf(why, sizeof(why), "no media node");
+        goto unavailable;
+    }
+    st = media_allocate(in, leg.node, leg_id, &leg, why, sizeof(why));
+    if (st != CC_OK) {
+        leg_id[0] = '\0';
+        goto unavailable;
+    }
+    st = media_remote(in, leg.node, leg_id, &offer, why, sizeof(why));
+    if (st != CC_OK) {
+        if (st == CC_ERR_INVALID) {
+            abandon(in, id, leg.node, leg_id);
+            reply(in, r->txn, 488, why);
+            return;
+        }
+        goto unavailable;
+    }
+    if (sdp_answer_print(answer, sizeof(answer), &offer, leg.address, leg.port,
+                         (uint64_t)cc_wall_ms(), 1) < 0) {
+        snprintf(why, sizeof(why), "the SDP answer does not fit");
+        goto unavailable;
+    }
+    st = enquiry_create(in, r, channel, caller, leg_id, &cr);
+    if (st != CC_OK) {
+        snprintf(why, sizeof(why), "the enquiry cannot be created: %s", cc_status_str(st));
+        if (st == CC_ERR_NOT_FOUND) { /* the number's channel is gone */
+            abandon(in, id, leg.node, leg_id);
+            reply(in, r->txn, 404, why);
+            goto out;
+        }
+        goto unavailable;
+    }
+    snprintf(txn, sizeof(txn), "%llu", (unsigned long long)r->txn);
+    snprintf(sess, sizeof(sess), "%lld", (long long)cc_wall_ms());
+    {
+        const char *to = state_name(cr->enquiry->state);
+        bool pending = strcmp(to, "pending") == 0;
+        char local[1200];
+        const char *f[] = {"enquiry_id", cr->enquiry->id, "visitor_token", cr->visitor_token,
+                           "node",       leg.node,        "leg_id",        leg_id,
+                           "answer_sdp", answer,          "txn",           txn,
+                           "local",      local,           "sdp_version",   "1"};
+        snprintf(local, sizeof(local), "%s;tag=%s", r->to, r->local_tag);
+        st = call_set(in, id, "new", pending ? "offering" : "ended", false,
+                      (int)(sizeof(f) / sizeof(f[0])), f, &c, prev);
+        if (st != CC_OK) {
+            snprintf(why, sizeof(why), "the call cannot be stored");
+            goto unavailable;
+        }
+        if (!pending) {
+            media_release(in, leg.node, leg_id);
+            refuse(in, r->txn, to);
+            cc_log(CC_LOG_INFO, "call refused", "call", id, "enquiry_id", cr->enquiry->id,
+                   "state", to, NULL);
+            goto out;
+        }
+    }
+    sip_reply(in->sip, r->txn, &(struct sip_reply){.status = 180});
+    cc_log(CC_LOG_INFO, "call offered", "call", id, "enquiry_id", cr->enquiry->id, "number", e164,
+           "trunk", trunk, "media", leg.node, NULL);
+    goto out;
+unavailable:
+    abandon(in, id, leg.node, leg_id);
+    reply(in, r->txn, 503, why);
+    cc_log(CC_LOG_WARN, "call not set up", "call_id", r->call_id, "why", why, NULL);
+out:
+    call_clear(&c);
+    if (cr != NULL)
+        cc__create_enquiry_reply__free_unpacked(cr, NULL);
+}
+
+/* ---- in the dialog: CANCEL, BYE, re-INVITE --------------------------------------------------- */
+
+/* Ends the call (from whichever live state) and what hangs on it: the
+ * enquiry (as the caller), the media leg. True when this call made the change. */
+static bool end_call(struct ingress *in, const char *id, const char *why)
+{
+    struct call c = {0};
+    char prev[16];
+    const char *f[2] = {"end_reason", why};
+    cc_status st = call_set(in, id, "new,offering,answered", "ended", false, 2, f, &c, prev);
+
+    if (st == CC_OK) {
+        enquiry_end(in, &c);
+        release(in, &c);
+        cc_log(CC_LOG_INFO, "call ended", "call", id, "by", why, NULL);
+    }
+    call_clear(&c);
+    return st == CC_OK;
+}
+
+static void on_cancel(struct ingress *in, const struct sip_req *r)
+{
+    char id[64];
+
+    if (call_lookup(in, "sip", r->call_id, id) == CC_OK)
+        end_call(in, id, "caller_cancelled");
+}
+
+static void on_bye(struct ingress *in, const struct sip_req *r)
+{
+    char id[64];
+    cc_status st = call_lookup(in, "sip", r->call_id, id);
+
+    if (st == CC_ERR_NOT_FOUND) {
+        reply(in, r->txn, 481, NULL);
+        return;
+    }
+    if (st != CC_OK) {
+        reply(in, r->txn, 503, NULL);
+        return;
+    }
+    end_call(in, id, "caller_hung_up");
+    reply(in, r->txn, 200, NULL);
+}
+
+static void on_reinvite(struct ingress *in, const struct sip_req *r)
+{
+    char id[64], why[200], answer[SDP_ANSWER_MAX], ver[16], prev[16];
+    struct sdp_offer offer;
+    struct call c = {0};
+    enum sdp_result sr;
+    cc_status st = call_lookup(in, "sip", r->call_id, id);
+
+    if (st != CC_OK) {
+        reply(in, r->txn, st == CC_ERR_NOT_FOUND ? 481 : 503, NULL);
+        return;
+    }
+    sr = sdp_offer_parse(&offer, r->body, r->body_len, why, sizeof(why));
+    if (sr != SDP_OK) {
+        reply(in, r->txn, 488, why);
+        return;
+    }
+    /* read the call (a step that changes nothing) to know its leg */
+    st = call_set(in, id, "answered", "answered", false, 0, NULL, &c, prev);
+    if (st != CC_OK) {
+        reply(in, r->txn, st == CC_ERR_UNAVAILABLE ? 503 : st == CC_ERR_CONFLICT ? 491 : 481,
+              NULL);
+        goto out;
+    }
+    st = media_remote(in, call_get(&c, "node"), call_get(&c, "leg_id"), &offer, why, sizeof(why));
+    if (st != CC_OK) {
+        reply(in, r->txn, st == CC_ERR_INVALID ? 488 : 503, why);
+        goto out;
+    }
+    {
+        const char *old = call_get(&c, "answer_sdp");
+        unsigned long long sess = 0;
+        unsigned v = (unsigned)atoi(call_get(&c, "sdp_version")) + 1;
+        char addr[64] = "";
+        int port = 0;
+        /* our address and port stay what we answered first */
+        if (sscanf(old, "v=0\r\no=cc-ingress %llu %*u IN IP4 %63s", &sess, addr) != 2 ||
+            (strstr(old, "m=audio ") == NULL) ||
+            sscanf(strstr(old, "m=audio "), "m=audio %d", &port) != 1) {
+            reply(in, r->txn, 500, "our earlier answer is unreadable");
+            goto out;
+        }
+        if (sdp_answer_print(answer, sizeof(answer), &offer, addr, port, sess, v) < 0) {
+            reply(in, r->txn, 500, NULL);
+            goto out;
+        }
+        snprintf(ver, sizeof(ver), "%u", v);
+    }
+    call_clear(&c);
+    {
+        const char *f[4] = {"answer_sdp", answer, "sdp_version", ver};
+        st = call_set(in, id, "answered", "answered", false, 4, f, &c, prev);
+    }
+    if (st != CC_OK) {
+        reply(in, r->txn, 503, NULL);
+        goto out;
+    }
+    sip_reply(in->sip, r->txn, &(struct sip_reply){.status = 200, .sdp = answer});
+    cc_log(CC_LOG_INFO, "call re-INVITE answered", "call", id,
+           "direction", offer.dir == SDP_SENDRECV ? "sendrecv" : "hold", NULL);
+out:
+    call_clear(&c);
+}
+
+void calls_on_request(struct ingress *in, const struct sip_req *r)
+{
+    switch (r->kind) {
+    case SIP_REQ_INVITE:
+        on_invite(in, r);
+        break;
+    case SIP_REQ_REINVITE:
+        on_reinvite(in, r);
+        break;
+    case SIP_REQ_BYE:
+        on_bye(in, r);
+        break;
+    case SIP_REQ_CANCEL:
+        on_cancel(in, r);
+        break;
+    }
+}
+
+/* ---- enquiry facts ---------------------------------------------------------------------------- */
+
+/* Whether a call's enquiry is being created now (its fact may come before
+ * the call knows its enquiry id). */
+static cc_status creating(struct ingress *in, bool *yes)
+{
+    char min[24];
+    const char *argv[4] = {"ZCOUNT", "cc:call:creating", min, "+inf"};
+    redisReply *r;
+
+    snprintf(min, sizeof(min), "%lld", (long long)(cc_wall_ms() - 30000));
+    r = cc_redis_command(in->redis, 4, argv, NULL);
+    if (cc_redis_reply_status(r) != CC_OK || r->type != REDIS_REPLY_INTEGER) {
+        freeReplyObject(r);
+        return CC_ERR_UNAVAILABLE;
+    }
+    *yes = r->integer > 0;
+    freeReplyObject(r);
+    return CC_OK;
+}
+
+/* A final answer to the INVITE the call's record names. */
+static void final_to_invite(struct ingress *in, const struct call *c, const struct sip_reply *rep)
+{
+    sip_reply(in->sip, strtoull(call_get(c, "txn"), NULL, 10), rep);
+}
+
+static enum fact_result answered(struct ingress *in, const char *id, bool ours)
+{
+    struct call c = {0};
+    char prev[16];
+    cc_status st = call_set(in, id, "offering", "answered", false, 0, NULL, &c, prev);
+
+    if (st == CC_ERR_UNAVAILABLE)
+        return FACT_RETRY;
+    if (st == CC_OK && !ours) {
+        /* the replica that held the INVITE is gone: nobody can answer it */
+        end_call(in, id, "ingress_lost");
+    } else if (st == CC_OK) {
+        final_to_invite(in, &c, &(struct sip_reply){.status = 200, .sdp = call_get(&c, "answer_sdp")});
+        /* The staff side's media leg: consoles have none yet (WebRTC comes
+         * with its issue). When the answer carries one, this is where the
+         * caller's leg (call_get(&c, "leg_id") on node "node") is bridged
+         * to it: media_bridge(caller leg, staff leg). */
+        cc_log(CC_LOG_INFO, "call answered", "call", id, "enquiry_id", call_get(&c, "enquiry_id"),
+               NULL);
+    }
+    call_clear(&c);
+    return FACT_DONE;
+}
+
+/* The enquiry ended before an answer (missed, cancelled by an operator):
+ * 480 to the caller. */
+static enum fact_result unanswered(struct ingress *in, const char *id, const char *reason,
+                                   const char *why)
+{
+    struct call c = {0};
+    char prev[16];
+    const char *f[2] = {"end_reason", why};
+    cc_status st = call_set(in, id, "offering", "ended", false, 2, f, &c, prev);
+
+    if (st == CC_ERR_UNAVAILABLE)
+        return FACT_RETRY;
+    if (st == CC_OK) {
+        final_to_invite(in, &c, &(struct sip_reply){.status = 480, .reason = reason});
+        release(in, &c);
+        cc_log(CC_LOG_INFO, "call not answered", "call", id, "why", why, NULL);
+    }
+    call_clear(&c);
+    return FACT_DONE;
+}
+
+/* Staff (or an operator) ended the answered call: BYE to the caller. */
+static enum fact_result ended(struct ingress *in, const char *id, const char *why)
+{
+    struct call c = {0};
+    char prev[16];
+    const char *f[2] = {"end_reason", why};
+    cc_status st = call_set(in, id, "answered", "ended", true, 2, f, &c, prev);
+
+    if (st == CC_ERR_UNAVAILABLE)
+        return FACT_RETRY;
+    if (st == CC_OK) {
+        struct sip_dialog d = {
+            .call_id = call_get(&c, "sip_call_id"),
+            .local = call_get(&c, "local"),
+            .remote = call_get(&c, "remote"),
+            .target = call_get(&c, "target"),
+            .route = call_get(&c, "route"),
+            .cseq = (uint32_t)strtoul(call_get(&c, "local_cseq"), NULL, 10),
+        };
+        sip_send_bye(in->sip, &d);
+        release(in, &c);
+        cc_log(CC_LOG_INFO, "call ended", "call", id, "by", why, NULL);
+    }
+    call_clear(&c);
+    return FACT_DONE;
+}
+
+/* Whether this instance's SIP thread holds the call's INVITE (a read). */
+static cc_status owner(struct ingress *in, const char *id, bool *ours)
+{
+    char key[128];
+    const char *argv[3] = {"HGET", key, "instance"};
+    redisReply *r;
+
+    snprintf(key, sizeof(key), "cc:call:%s", id);
+    r = cc_redis_command(in->redis, 3, argv, NULL);
+    if (cc_redis_reply_status(r) != CC_OK) {
+        freeReplyObject(r);
+        return CC_ERR_UNAVAILABLE;
+    }
+    *ours = r->type == REDIS_REPLY_STRING && strcmp(r->str, in->cfg->instance) == 0;
+    freeReplyObject(r);
+    return CC_OK;
+}
+
+enum fact_result calls_on_fact(struct ingress *in, const Cc__Event *ev, int delivered)
+{
+    const char *type = ev->type != NULL ? ev->type : "";
+    const Cc__Enquiry *e = ev->enquiry;
+    char id[64];
+    bool ours = false, busy = false;
+    cc_status st;
+
+    if (ev->body_case != CC__EVENT__BODY_ENQUIRY || e == NULL ||
+        e->kind != CC__ENQUIRY_KIND__ENQUIRY_KIND_CALL)
+        return FACT_DONE;
+    if (strcmp(type, "enquiry.answered") != 0 && strcmp(type, "enquiry.missed") != 0 &&
+        strcmp(type, "enquiry.cancelled") != 0 && strcmp(type, "enquiry.ended") != 0)
+        return FACT_DONE;
+    st = call_lookup(in, "enq", e->id, id);
+    if (st == CC_ERR_NOT_FOUND) {
+        /* not a call of ours, or one whose INVITE step has not yet stored
+         * its enquiry: wait while some call is being created */
+        if (creating(in, &busy) != CC_OK)
+            return FACT_RETRY;
+        return busy && delivered < FOREIGN_DELIVERIES ? FACT_RETRY : FACT_DONE;
+    }
+    if (st != CC_OK || owner(in, id, &ours) != CC_OK)
+        return FACT_RETRY;
+    if (strcmp(type, "enquiry.ended") == 0)
+        return ended(in, id, e->end_reason != NULL ? e->end_reason : "ended");
+    /* the rest answer the INVITE, which only its replica holds */
+    if (!ours && delivered < FOREIGN_DELIVERIES)
+        return FACT_RETRY;
+    if (strcmp(type, "enquiry.answered") == 0)
+        return answered(in, id, ours);
+    if (strcmp(type, "enquiry.missed") == 0)
+        return unanswered(in, id, REASON_MISSED, "max_wait");
+    return unanswered(in, id, REASON_CANCELLED,
+                      e->end_reason != NULL && e->end_reason[0] ? e->end_reason : "cancelled");
+}

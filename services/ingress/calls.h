@@ -1,0 +1,35 @@
+/*
+ * calls: what happens to a call from the trunk.
+ *
+ *   calls_on_request  a worker thread (work.c), for each INVITE, re-INVITE,
+ *                     BYE and CANCEL the SIP thread handed over: who may
+ *                     call (trunks), which number, the media leg, the
+ *                     enquiry (cc.queue.create), the call in Redis, the
+ *                     answer (sip_reply)
+ *   calls_on_fact     the facts consumer's thread (facts.c), for each
+ *                     enquiry fact about a call: answered -> 200 OK with
+ *                     SDP, missed -> 480, cancelled -> 480, ended -> BYE
+ *
+ * Each change of a call is one call_set() step from the states it may
+ * leave, so when the caller's CANCEL and a staff answer cross (on two
+ * threads or two replicas), one of them wins and the other sees it.
+ */
+#ifndef INGRESS_CALLS_H
+#define INGRESS_CALLS_H
+#include "event.pb-c.h"
+#include "ingress.h"
+#include "sip.h"
+
+/* r stays the caller's. */
+void calls_on_request(struct ingress *in, const struct sip_req *r);
+
+enum fact_result {
+    FACT_DONE,  /* acknowledge */
+    FACT_RETRY, /* a server did not answer, or the call is another replica's
+                 * and it has not taken it yet: deliver again later */
+};
+
+/* delivered: how many times JetStream has delivered this fact (1 first). */
+enum fact_result calls_on_fact(struct ingress *in, const Cc__Event *ev, int delivered);
+
+#endif

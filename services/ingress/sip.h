@@ -1,0 +1,107 @@
+/*
+ * sip: the SIP stack's thread (sofia-sip nta: the transaction layer, over
+ * UDP and TCP on CC_SIP_ADDR:CC_SIP_PORT).
+ *
+ * One thread runs sofia's event loop (su_root) and owns every sofia object:
+ * the agent, its transports, every server transaction. Nothing else calls
+ * sofia's nta; other threads hand work to it through sip_reply() and
+ * sip_send_bye(), which queue an action and wake the loop (an eventfd
+ * registered with su_root), and it hands requests out through the
+ * callback given to sip_start(), copied into a struct sip_req that the
+ * callee owns. So the SIP thread never waits on Redis or NATS: a slow
+ * queue delays the calls that need it, not retransmissions or OPTIONS.
+ *
+ * What the thread answers itself: OPTIONS (200), malformed requests (400,
+ * by nta; unparsable datagrams are dropped), oversized ones (413), CANCEL
+ * (200 and 487 to its INVITE, by nta, then a SIP_REQ_CANCEL goes out so the
+ * call is ended), ACK (absorbed), other methods (405). INVITE gets 100
+ * Trying at once and a local To tag; INVITE, re-INVITE and BYE go out to
+ * the callback and wait, by their transaction handle, for sip_reply().
+ */
+#ifndef INGRESS_SIP_H
+#define INGRESS_SIP_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cc_config.h"
+#include "cc_status.h"
+
+#define SIP_MSG_MAX 65536 /* larger messages are refused (413) */
+
+enum sip_req_kind {
+    SIP_REQ_INVITE,   /* a new call (no To tag) */
+    SIP_REQ_REINVITE, /* an INVITE inside a dialog */
+    SIP_REQ_BYE,
+    SIP_REQ_CANCEL,   /* already answered 487 by the stack: only end the call */
+};
+
+/* A request, copied out of sofia's message: owned by whoever receives it,
+ * freed with sip_req_free(). Header texts are without the header name. */
+struct sip_req {
+    enum sip_req_kind kind;
+    uint64_t txn;          /* server transaction handle for sip_reply (0: CANCEL) */
+    char *call_id;
+    char *from;            /* From header (the caller, with its tag) */
+    char *from_tag;
+    char *from_user;       /* From URI's user part ("" when none) */
+    char *to;              /* To header as received */
+    char *local_tag;       /* our To tag (INVITE: chosen now) */
+    char *ruri_user;       /* Request-URI user part (tel: its number) */
+    char *contact;         /* Contact URI: the remote target */
+    char *route;           /* Record-Route headers, in order, comma-joined ("" none) */
+    char *auth;            /* Authorization or Proxy-Authorization header ("" none) */
+    char *body;            /* SDP (may hold NULs: body_len) */
+    size_t body_len;
+    char src_ip[64];       /* where the request came from */
+    int src_port;
+    uint32_t cseq;
+};
+
+void sip_req_free(struct sip_req *r);
+
+/* Called on the SIP thread for each request that needs Redis or NATS; takes
+ * ownership of req. Must not block: queue it. */
+typedef void (*sip_req_fn)(void *arg, struct sip_req *req);
+
+struct sip;
+
+/* Binds CC_SIP_ADDR:CC_SIP_PORT (UDP and TCP) and starts the thread; returns
+ * once it listens, or with CC_ERR_IO and a reason in err. cfg borrowed
+ * until sip_free. */
+cc_status sip_start(struct sip **sp, const struct cc_config *cfg, sip_req_fn fn, void *arg,
+                    char *err, size_t errlen);
+/* Stops the loop and joins the thread; transactions still open are dropped
+ * (the caller retransmits to another replica). Accepts NULL. */
+void sip_stop(struct sip *s);
+void sip_free(struct sip *s);
+
+/* A final or provisional response to transaction txn (from any thread; all
+ * strings copied). A transaction that has ended meanwhile (the caller
+ * cancelled) is ignored. */
+struct sip_reply {
+    int status;
+    const char *phrase;   /* NULL: the standard phrase */
+    const char *reason;   /* Reason header value, or NULL */
+    const char *sdp;      /* body (application/sdp), or NULL */
+    const char *www_auth; /* WWW-Authenticate value, or NULL */
+    const char *warning;  /* Warning text (399 code), or NULL */
+};
+void sip_reply(struct sip *s, uint64_t txn, const struct sip_reply *r);
+
+/* What is needed to send a request inside a dialog we answered, kept in
+ * Redis so that any replica can do it. */
+struct sip_dialog {
+    const char *call_id;
+    const char *local;  /* our side: the INVITE's To with our tag */
+    const char *remote; /* the caller: the INVITE's From with its tag */
+    const char *target; /* the caller's Contact URI */
+    const char *route;  /* the route set (Record-Route in order), "" none */
+    uint32_t cseq;      /* our CSeq for this request */
+};
+/* Sends BYE in dialog d (from any thread; copied). The response is logged. */
+void sip_send_bye(struct sip *s, const struct sip_dialog *d);
+
+/* Whether the SIP thread is serving (for the readiness answer). */
+bool sip_ready(struct sip *s);
+
+#endif
