@@ -665,6 +665,8 @@ static enum fact_result offered(struct ingress *in, const char *id, const Cc__Ev
 
     if (st == CC_ERR_UNAVAILABLE)
         return FACT_RETRY;
+    cc_log(CC_LOG_DEBUG, "call offered to staff", "call", id, "state", call_get(&c, "state"),
+           NULL);
     if (st == CC_OK && strcmp(call_get(&c, "state"), "offering") == 0)
         for (size_t i = 0; i < ev->n_offered_to; i++)
             if (phones_ring(in, &c, ev->offered_to[i]) != CC_OK) {

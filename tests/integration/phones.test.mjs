@@ -28,7 +28,7 @@ describe('ingress: staff phones', () => {
   const running = new Set();
 
   before(async () => {
-    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0' });
+    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_LOG_LEVEL: process.env.CC_LOG_LEVEL ?? 'info' });
     http = apiClient(stack);
     sipPort = stack.ports.CC_SIP_PORT;
     work = mkdtempSync(path.join(os.tmpdir(), 'cc-phones-'));
@@ -57,8 +57,8 @@ describe('ingress: staff phones', () => {
   }
 
   // Runs sipp; resolves {code, log, out}. ip/port: sipp's own; keys: -key
-  // pairs; extra: more arguments.
-  function sipp(scenario, { service = 'probe', ip = '127.0.0.1', port, mport, keys = {}, extra = [], timeoutS = 90 } = {}) {
+  // pairs, sets: -set pairs (the scenarios' pauses); extra: more arguments.
+  function sipp(scenario, { service = 'probe', ip = '127.0.0.1', port, mport, keys = {}, sets = {}, extra = [], timeoutS = 90 } = {}) {
     const name = `${scenario}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
     const msgFile = path.join(work, `${name}.msg`);
     const errFile = path.join(work, `${name}.err`);
@@ -68,6 +68,7 @@ describe('ingress: staff phones', () => {
         '-mi', ip, '-mp', String(mport ?? await freePort()), '-trace_msg', '-message_file', msgFile,
         '-trace_err', '-error_file', errFile, '-timeout', `${timeoutS}s`, '-timeout_error', '-nostdin', ...extra];
       for (const [k, v] of Object.entries(keys)) args.push('-key', k, String(v));
+      for (const [k, v] of Object.entries(sets)) args.push('-set', k, String(v));
       const p = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
       running.add(p);
       let out = '';
@@ -85,8 +86,8 @@ describe('ingress: staff phones', () => {
   const register = (sid, ph, { expires = 60, password = 'password-1', scenario = 'register', user = sid } = {}) =>
     sipp(scenario, { service: sid, ip: ph.ip, port: ph.port, keys: { expires }, extra: ['-au', user, '-ap', password] });
   // A phone scenario waiting for its INVITE (UAS): started before the call.
-  const answerOn = (sid, ph, scenario, keys = {}) =>
-    sipp(scenario, { service: sid, ip: ph.ip, port: ph.port, mport: ph.mport, keys, extra: ['-rtp_echo'] });
+  const answerOn = (sid, ph, scenario, sets = {}) =>
+    sipp(scenario, { service: sid, ip: ph.ip, port: ph.port, mport: ph.mport, sets, extra: ['-rtp_echo'] });
 
   const finals = (log) => [...log.matchAll(/^SIP\/2\.0 (\d{3})/gm)].map((m) => Number(m[1]));
   const bindings = async (sid) => {
@@ -169,8 +170,8 @@ describe('ingress: staff phones', () => {
     const [sid] = team.ids;
     const ph = await phone();
     assert.equal((await register(sid, ph)).code, 0);
-    const staff = answerOn(sid, ph, 'phone_answer', { delay: 200 });
-    const call = sipp('invite_answered_bye', { service: number, keys: { hold: 4000 } });
+    const staff = answerOn(sid, ph, 'phone_answer');
+    const call = sipp('invite_answered_bye', { service: number });
     // the phone's echo of the caller's audio comes back to the caller:
     // media's counter of what it sent the caller's leg
     const leg = await until(async () => (await mediaLegs()).find((l) => l.leg_id.startsWith('sip-') && l.tx.packets > 20 && l.peer_leg_id.startsWith('ring-')),
@@ -202,7 +203,7 @@ describe('ingress: staff phones', () => {
       phones.push(ph);
     }
     const [a, b, c] = team.ids;
-    const winner = answerOn(a, phones[0], 'phone_answer_bye', { delay: 1500, hold: 2000 });
+    const winner = answerOn(a, phones[0], 'phone_answer_bye');
     const losers = [answerOn(b, phones[1], 'phone_ring'), answerOn(c, phones[2], 'phone_ring')];
     const call = sipp('invite_answered', { service: number });
     const w = await winner;
@@ -233,8 +234,8 @@ describe('ingress: staff phones', () => {
     assert.equal((await register(a, pa)).code, 0);
     assert.equal((await register(b, pb)).code, 0);
     const busy = answerOn(a, pa, 'phone_reject');
-    const taker = answerOn(b, pb, 'phone_answer', { delay: 1500 });
-    const call = sipp('invite_answered_bye', { service: number, keys: { hold: 1000 } });
+    const taker = answerOn(b, pb, 'phone_answer');
+    const call = sipp('invite_answered_bye', { service: number });
     const nb = await busy;
     assert.equal(nb.code, 0, nb.out);
     const r = await call;
