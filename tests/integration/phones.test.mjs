@@ -247,4 +247,33 @@ describe('ingress: staff phones', () => {
     await until(async () => (await enquiry(id)).state === 'ended', 10000, 'the enquiry ended');
     assert.equal((await enquiry(id)).answered_by, b);
   });
+
+  test('answered from the console while the phone rings: the phone gets CANCEL, the caller 200 (no bridge: a console has no media leg yet)', async () => {
+    const { number, team } = await line(1);
+    const [sid] = team.ids;
+    const ph = await phone();
+    assert.equal((await register(sid, ph)).code, 0);
+    const ringing = answerOn(sid, ph, 'phone_ring');
+    const call = sipp('invite_answered', { service: number });
+    const pending = async () => (await http('GET', '/pending', undefined, team.staff[sid])).body.pending.map((p) => p.enquiry.id);
+    const [id] = await until(async () => {
+      const p = await pending();
+      return p.length === 1 && p;
+    }, 20000, 'the call in the panel');
+    await until(async () => (await stack.redisCli('HLEN', `cc:call:${(await stack.redisCli('GET', `cc:call:enq:${id}`)).stdout.trim()}:rings`)).stdout.trim() === '1',
+      10000, 'the phone rung');
+    const ans = await http('POST', `/enquiries/${id}/answer`, undefined, team.staff[sid]);
+    assert.equal(ans.status, 200, JSON.stringify(ans.body));
+    const p = await ringing;
+    assert.equal(p.code, 0, p.out);
+    assert.ok(finals(p.log).includes(487), p.log);
+    assert.match(p.log, /^CANCEL sip:/m);
+    const end = await http('POST', `/enquiries/${id}/end`, undefined, team.staff[sid]);
+    assert.equal(end.status, 200, JSON.stringify(end.body));
+    const r = await call;
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.log, /^BYE sip:/m);
+    assert.equal((await enquiry(id)).answered_by, sid);
+    await until(async () => !(await mediaLegs()).some((l) => l.leg_id.startsWith('ring-')), 10000, 'the phone\'s leg released');
+  });
 });
