@@ -150,7 +150,7 @@ FUZZ_OBJS_fuzz_audit_limit := $(FUZZ_OBJS_fuzz_http_path)
 FUZZ_OBJS_fuzz_ws_protocol := $(B)/obj/services/gateway/handshake.o
 FUZZ_OBJS_fuzz_page        := $(B)/obj/services/gateway/page.o
 FUZZ_OBJS_fuzz_rtp       := $(B)/obj/services/media/rtp.o
-FUZZ_OBJS_fuzz_sip       := $(B)/obj/services/ingress/sdp.o $(B)/obj/services/ingress/number.o
+FUZZ_OBJS_fuzz_sip       := $(B)/obj/services/ingress/sdp.o $(B)/obj/services/ingress/number.o $(B)/obj/services/ingress/contact.o
 define fuzz
 $(B)/tests/fuzz/$(1)-replay: $(B)/obj/tests/fuzz/$(1).o $(B)/obj/tests/fuzz/replay.o $(FUZZ_OBJS_$(1)) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)

@@ -29,4 +29,20 @@ cc_status auth_challenge(struct ingress *in, const char *realm, char out[AUTH_CH
 const struct trunk *auth_verify(struct ingress *in, const struct trunk_set *ts, const char *auth,
                                 const char *method, cc_status *st);
 
+enum auth_staff {
+    AUTH_STAFF_NONE,  /* no usable credentials, or a nonce not (or no longer) ours: challenge */
+    AUTH_STAFF_BAD,   /* credentials for one of our nonces that do not verify: 403 */
+    AUTH_STAFF_OK,    /* sid holds the staff id */
+};
+
+/*
+ * A staff phone's credentials (REGISTER): the digest user is a SIP user
+ * of the directory (cc:dir:sipuser:<user> -> staff id), verified with that
+ * staff member's sip_ha1 (cc:dir:staff:<sid>) in realm CC_SIP_REALM. *st
+ * is CC_ERR_UNAVAILABLE when Redis could not answer (the result is then
+ * AUTH_STAFF_NONE).
+ */
+enum auth_staff auth_verify_staff(struct ingress *in, const char *auth, const char *method,
+                                  char sid[128], cc_status *st);
+
 #endif

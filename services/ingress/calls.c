@@ -9,6 +9,7 @@
 #include "enquiry.pb-c.h"
 #include "medialeg.h"
 #include "number.h"
+#include "phones.h"
 #include "sdp.h"
 #include "trunk.h"
 
@@ -33,7 +34,7 @@ static void reply(struct ingress *in, uint64_t txn, int status, const char *warn
     sip_reply(in->sip, txn, &(struct sip_reply){.status = status, .warning = warning});
 }
 
-static void sha256_hex(char out[65], const char *a, const char *b)
+void calls_key(char out[65], const char *a, const char *b)
 {
     unsigned char md[32];
     unsigned n = 0;
@@ -172,8 +173,8 @@ static cc_status enquiry_create(struct ingress *in, const struct sip_req *r, con
 
     /* the Call-ID is the idempotency key: a retried INVITE never makes a
      * second enquiry */
-    sha256_hex(key, "ingress:invite", r->call_id);
-    sha256_hex(fp, channel, caller);
+    calls_key(key, "ingress:invite", r->call_id);
+    calls_key(fp, channel, caller);
     meta.key = key;
     meta.fingerprint = fp;
     req.channel_id = (char *)channel;
@@ -191,9 +192,7 @@ static cc_status enquiry_create(struct ingress *in, const struct sip_req *r, con
     return st;
 }
 
-/* Ends the call's enquiry as its caller (cc.queue.end with the visitor
- * token): a pending one is cancelled, an answered one ended. */
-static cc_status enquiry_end(struct ingress *in, const struct call *c)
+cc_status calls_enquiry_end(struct ingress *in, const struct call *c, const char *staff_id)
 {
     Cc__EnquiryRequest req = CC__ENQUIRY_REQUEST__INIT;
     Cc__EnquiryActor actor = CC__ENQUIRY_ACTOR__INIT;
@@ -205,11 +204,14 @@ static cc_status enquiry_end(struct ingress *in, const struct call *c)
 
     if (enq[0] == '\0')
         return CC_OK;
-    sha256_hex(key, "ingress:end", call_get(c, "id"));
-    sha256_hex(fp, "end", enq);
+    calls_key(key, staff_id != NULL ? "ingress:staff-end" : "ingress:end", call_get(c, "id"));
+    calls_key(fp, "end", enq);
     meta.key = key;
     meta.fingerprint = fp;
-    actor.visitor_token = (char *)call_get(c, "visitor_token");
+    if (staff_id != NULL)
+        actor.staff_id = (char *)staff_id;
+    else
+        actor.visitor_token = (char *)call_get(c, "visitor_token");
     req.enquiry_id = (char *)enq;
     req.actor = &actor;
     req.meta = &meta;
@@ -423,8 +425,9 @@ static bool end_call(struct ingress *in, const char *id, const char *why)
     cc_status st = call_set(in, id, "new,offering,answered", "ended", false, 2, f, &c, prev);
 
     if (st == CC_OK) {
-        enquiry_end(in, &c);
+        calls_enquiry_end(in, &c, NULL);
         release(in, &c);
+        phones_hangup(in, id, why);
         cc_log(CC_LOG_INFO, "call ended", "call", id, "by", why, NULL);
     }
     call_clear(&c);
@@ -445,7 +448,8 @@ static void on_bye(struct ingress *in, const struct sip_req *r)
     cc_status st = call_lookup(in, "sip", r->call_id, id);
 
     if (st == CC_ERR_NOT_FOUND) {
-        reply(in, r->txn, 481, NULL);
+        if (!phones_on_bye(in, r)) /* else the staff phone's dialog */
+            reply(in, r->txn, 481, NULL);
         return;
     }
     if (st != CC_OK) {
@@ -535,6 +539,15 @@ void calls_on_request(struct ingress *in, const struct sip_req *r)
     case SIP_REQ_CANCEL:
         on_cancel(in, r);
         break;
+    case SIP_REQ_REGISTER:
+        phones_on_register(in, r);
+        break;
+    case SIP_REQ_RING_OK:
+        phones_on_ring_ok(in, r);
+        break;
+    case SIP_REQ_RING_FAILED:
+        phones_on_ring_failed(in, r);
+        break;
     }
 }
 
@@ -578,13 +591,16 @@ static enum fact_result answered(struct ingress *in, const char *id, bool ours)
         end_call(in, id, "ingress_lost");
     } else if (st == CC_OK) {
         final_to_invite(in, &c, &(struct sip_reply){.status = 200, .sdp = call_get(&c, "answer_sdp")});
-        /* The staff side's media leg: consoles have none yet (WebRTC comes
-         * with its issue). When the answer carries one, this is where the
-         * caller's leg (call_get(&c, "leg_id") on node "node") is bridged
-         * to it: media_bridge(caller leg, staff leg). */
+        /* A console's answer has no staff media leg yet (WebRTC comes with
+         * its issue): the caller gets 200 and no bridge. A staff phone's
+         * answer takes this step itself and bridges (phones.c, won()). */
         cc_log(CC_LOG_INFO, "call answered", "call", id, "enquiry_id", call_get(&c, "enquiry_id"),
                NULL);
     }
+    /* answered by anyone (a console, or a phone whose ring is answered
+     * already): every phone still ringing gets CANCEL */
+    if (st == CC_OK || st == CC_ERR_CONFLICT)
+        phones_stop_ringing(in, id, NULL);
     call_clear(&c);
     return FACT_DONE;
 }
@@ -604,6 +620,7 @@ static enum fact_result unanswered(struct ingress *in, const char *id, const cha
     if (st == CC_OK) {
         final_to_invite(in, &c, &(struct sip_reply){.status = 480, .reason = reason});
         release(in, &c);
+        phones_hangup(in, id, why);
         cc_log(CC_LOG_INFO, "call not answered", "call", id, "why", why, NULL);
     }
     call_clear(&c);
@@ -631,8 +648,31 @@ static enum fact_result ended(struct ingress *in, const char *id, const char *wh
         };
         sip_send_bye(in->sip, &d);
         release(in, &c);
+        phones_hangup(in, id, why);
         cc_log(CC_LOG_INFO, "call ended", "call", id, "by", why, NULL);
     }
+    call_clear(&c);
+    return FACT_DONE;
+}
+
+/* The call is offered to staff (ev->offered_to): their phones ring. Only
+ * the replica holding the caller's INVITE rings, so that it also gets the
+ * phones' answers and can answer the caller. */
+static enum fact_result offered(struct ingress *in, const char *id, const Cc__Event *ev)
+{
+    struct call c = {0};
+    cc_status st = call_read(in, id, &c);
+
+    if (st == CC_ERR_UNAVAILABLE)
+        return FACT_RETRY;
+    cc_log(CC_LOG_DEBUG, "call offered to staff", "call", id, "state", call_get(&c, "state"),
+           NULL);
+    if (st == CC_OK && strcmp(call_get(&c, "state"), "offering") == 0)
+        for (size_t i = 0; i < ev->n_offered_to; i++)
+            if (phones_ring(in, &c, ev->offered_to[i]) != CC_OK) {
+                call_clear(&c);
+                return FACT_RETRY; /* rings made already are not made again */
+            }
     call_clear(&c);
     return FACT_DONE;
 }
@@ -666,7 +706,8 @@ enum fact_result calls_on_fact(struct ingress *in, const Cc__Event *ev, int deli
     if (ev->body_case != CC__EVENT__BODY_ENQUIRY || e == NULL ||
         e->kind != CC__ENQUIRY_KIND__ENQUIRY_KIND_CALL)
         return FACT_DONE;
-    if (strcmp(type, "enquiry.answered") != 0 && strcmp(type, "enquiry.missed") != 0 &&
+    if (strcmp(type, "enquiry.created") != 0 && strcmp(type, "enquiry.answered") != 0 &&
+        strcmp(type, "enquiry.missed") != 0 &&
         strcmp(type, "enquiry.cancelled") != 0 && strcmp(type, "enquiry.ended") != 0)
         return FACT_DONE;
     st = call_lookup(in, "enq", e->id, id);
@@ -684,6 +725,8 @@ enum fact_result calls_on_fact(struct ingress *in, const Cc__Event *ev, int deli
     /* the rest answer the INVITE, which only its replica holds */
     if (!ours && delivered < FOREIGN_DELIVERIES)
         return FACT_RETRY;
+    if (strcmp(type, "enquiry.created") == 0)
+        return ours ? offered(in, id, ev) : FACT_DONE;
     if (strcmp(type, "enquiry.answered") == 0)
         return answered(in, id, ours);
     if (strcmp(type, "enquiry.missed") == 0)

@@ -29,6 +29,15 @@ enum fact_result {
                  * and it has not taken it yet: deliver again later */
 };
 
+/* SHA-256 of a "\n" b as hex: the idempotency keys of our requests. */
+void calls_key(char out[65], const char *a, const char *b);
+
+struct call;
+/* Ends call c's enquiry (cc.queue.end): as its caller (the visitor token:
+ * a pending one is cancelled, an answered one ended), or as staff_id when
+ * not NULL (the staff member hung up). Ended already is fine. */
+cc_status calls_enquiry_end(struct ingress *in, const struct call *c, const char *staff_id);
+
 /* delivered: how many times JetStream has delivered this fact (1 first). */
 enum fact_result calls_on_fact(struct ingress *in, const Cc__Event *ev, int delivered);
 

@@ -61,8 +61,25 @@ cc_status call_new(struct ingress *in, const char *id, const char *sip_call_id, 
     return CC_OK;
 }
 
+static cc_status state_step(struct ingress *in, int script, const char *id, const char *from,
+                            const char *to, bool bump, int nfields, const char **fields,
+                            struct call *c, char prev[16]);
+
 cc_status call_set(struct ingress *in, const char *id, const char *from, const char *to,
                    bool bump, int nfields, const char **fields, struct call *c, char prev[16])
+{
+    return state_step(in, I_CALL_SET, id, from, to, bump, nfields, fields, c, prev);
+}
+
+cc_status ring_set(struct ingress *in, const char *id, const char *from, const char *to,
+                   bool bump, int nfields, const char **fields, struct call *c, char prev[16])
+{
+    return state_step(in, I_RING_SET, id, from, to, bump, nfields, fields, c, prev);
+}
+
+static cc_status state_step(struct ingress *in, int script, const char *id, const char *from,
+                            const char *to, bool bump, int nfields, const char **fields,
+                            struct call *c, char prev[16])
 {
     const char **args = calloc((size_t)nfields + 5, sizeof(*args));
     char ttl[16];
@@ -82,7 +99,7 @@ cc_status call_set(struct ingress *in, const char *id, const char *from, const c
     args[4] = bump ? "1" : "0";
     if (nfields > 0)
         memcpy(args + 5, fields, (size_t)nfields * sizeof(*args));
-    st = run(in, I_CALL_SET, nfields + 5, args, &r);
+    st = run(in, script, nfields + 5, args, &r);
     free(args);
     if (st != CC_OK)
         return st;
@@ -120,4 +137,26 @@ cc_status call_lookup(struct ingress *in, const char *index, const char *value, 
         snprintf(id, 64, "%s", r->str);
     freeReplyObject(r);
     return st;
+}
+
+cc_status call_read(struct ingress *in, const char *id, struct call *c)
+{
+    char key[128];
+    const char *argv[2] = {"HGETALL", key};
+    redisReply *r;
+
+    c->r = NULL;
+    c->first = 0;
+    snprintf(key, sizeof(key), "cc:call:%s", id);
+    r = cc_redis_command(in->redis, 2, argv, NULL);
+    if (cc_redis_reply_status(r) != CC_OK || r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        return CC_ERR_UNAVAILABLE;
+    }
+    if (r->elements == 0) {
+        freeReplyObject(r);
+        return CC_ERR_NOT_FOUND;
+    }
+    c->r = r;
+    return CC_OK;
 }

@@ -41,6 +41,19 @@ cc_status call_new(struct ingress *in, const char *id, const char *sip_call_id, 
 cc_status call_set(struct ingress *in, const char *id, const char *from, const char *to,
                    bool bump, int nfields, const char **fields, struct call *c, char prev[16]);
 
+/*
+ * The same for a ring (cc:ring:<id>, lua/ring_set.lua): from may include
+ * "none" to create it, with the fields call, staff and contact; when a
+ * ring of that call, staff and contact exists already: CC_ERR_CONFLICT
+ * with prev "exists".
+ */
+cc_status ring_set(struct ingress *in, const char *id, const char *from, const char *to,
+                   bool bump, int nfields, const char **fields, struct call *c, char prev[16]);
+
+/* Reads call id as it is now (no change): CC_OK and *c, CC_ERR_NOT_FOUND,
+ * CC_ERR_UNAVAILABLE. */
+cc_status call_read(struct ingress *in, const char *id, struct call *c);
+
 /* The call id of an index key (cc:call:sip:<x> / cc:call:enq:<x>):
  * CC_ERR_NOT_FOUND when none. */
 cc_status call_lookup(struct ingress *in, const char *index, const char *value, char id[64]);

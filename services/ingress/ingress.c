@@ -30,6 +30,8 @@ cc_status ingress_start(struct ingress **ip, struct cc_bus *bus, struct cc_redis
         [I_TRUNKS] = ingress_lua_trunks,
         [I_CALL_NEW] = ingress_lua_call_new,
         [I_CALL_SET] = ingress_lua_call_set,
+        [I_REG] = ingress_lua_reg,
+        [I_RING_SET] = ingress_lua_ring_set,
     };
     struct ingress *in = calloc(1, sizeof(*in));
     cc_status st = in != NULL ? CC_OK : CC_ERR_NOMEM;

@@ -9,7 +9,10 @@
  *   callstore.c  the call in Redis (cc:call:<id>), changed by Lua steps only
  *   facts.c    the JetStream consumer "ingress-enquiry" of the enquiry facts
  *   medialeg.c requests to a media node (allocate, remote, release)
- *   trunk.c, auth.c, number.c, sdp.c  who may call, which number, what media
+ *   phones.c   staff phones: REGISTER, ringing them for an offered call, their
+ *              answer through the atomic answer step, CANCEL, BYE, the bridge
+ *   trunk.c, auth.c, number.c, sdp.c, contact.c  who may call or register,
+ *              which number, what media, which bindings
  */
 #ifndef INGRESS_INGRESS_H
 #define INGRESS_INGRESS_H
@@ -22,6 +25,8 @@ enum ingress_script {
     I_TRUNKS,      /* read: every trunk */
     I_CALL_NEW,    /* a call for a new INVITE (or the one a retry made) */
     I_CALL_SET,    /* a call's state change, with its facts */
+    I_REG,         /* a staff phone's bindings (REGISTER) */
+    I_RING_SET,    /* a ring (INVITE to a staff phone): new, or a change of state */
     I_SCRIPT_COUNT
 };
 

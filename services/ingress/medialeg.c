@@ -124,3 +124,18 @@ cc_status media_release(struct ingress *in, const char *node, const char *leg_id
         cc__media_reply__free_unpacked(rep, NULL);
     return st == CC_ERR_NOT_FOUND ? CC_OK : st;
 }
+
+cc_status media_bridge(struct ingress *in, const char *node, const char *caller_leg,
+                       const char *staff_leg, char *why, size_t whylen)
+{
+    Cc__MediaBridgeRequest req = CC__MEDIA_BRIDGE_REQUEST__INIT;
+    Cc__MediaReply *rep = NULL;
+    cc_status st;
+
+    req.caller_leg_id = (char *)caller_leg;
+    req.staff_leg_id = (char *)staff_leg;
+    st = call(in, node, "bridge", &req.base, &rep, why, whylen);
+    if (rep != NULL)
+        cc__media_reply__free_unpacked(rep, NULL);
+    return st;
+}

@@ -31,4 +31,8 @@ cc_status media_remote(struct ingress *in, const char *node, const char *leg_id,
  * timeout) is fine. */
 cc_status media_release(struct ingress *in, const char *node, const char *leg_id);
 
+/* Relays between the caller's leg and a staff phone's leg (both on node). */
+cc_status media_bridge(struct ingress *in, const char *node, const char *caller_leg,
+                       const char *staff_leg, char *why, size_t whylen);
+
 #endif

@@ -169,3 +169,26 @@ int sdp_answer_print(char *out, size_t cap, const struct sdp_offer *o, const cha
         return -1;
     return n;
 }
+
+int sdp_offer_print(char *out, size_t cap, const char *addr, int port, uint64_t sess_id,
+                    uint32_t version)
+{
+    int n = snprintf(out, cap,
+                     "v=0\r\n"
+                     "o=cc-ingress %llu %u IN IP4 %s\r\n"
+                     "s=-\r\n"
+                     "c=IN IP4 %s\r\n"
+                     "t=0 0\r\n"
+                     "m=audio %d RTP/AVP 0 8 %d\r\n"
+                     "a=rtpmap:0 PCMU/8000\r\n"
+                     "a=rtpmap:8 PCMA/8000\r\n"
+                     "a=rtpmap:%d telephone-event/8000\r\n"
+                     "a=fmtp:%d 0-16\r\n"
+                     "a=ptime:20\r\n"
+                     "a=sendrecv\r\n",
+                     (unsigned long long)sess_id, version, addr, addr, port, SDP_OFFER_EVENT_PT,
+                     SDP_OFFER_EVENT_PT, SDP_OFFER_EVENT_PT);
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    return n;
+}

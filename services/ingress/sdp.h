@@ -49,4 +49,12 @@ enum sdp_result sdp_offer_parse(struct sdp_offer *o, const char *body, size_t le
 int sdp_answer_print(char *out, size_t cap, const struct sdp_offer *o, const char *addr, int port,
                      uint64_t sess_id, uint32_t version);
 
+/* Our offer to a staff phone (a ring): PCMU, PCMA and telephone-event
+ * (SDP_OFFER_EVENT_PT) on the media leg at addr:port, sendrecv. Returns the
+ * length, or -1 when it does not fit. The phone's answer is read with
+ * sdp_offer_parse (the same facts: its address, first codec, events). */
+#define SDP_OFFER_EVENT_PT 101
+int sdp_offer_print(char *out, size_t cap, const char *addr, int port, uint64_t sess_id,
+                    uint32_t version);
+
 #endif

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sofia-sip/msg_addr.h>
+#include <sofia-sip/msg_header.h>
 #include <sofia-sip/nta.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
@@ -31,7 +33,23 @@ struct txn {
     struct txn *next;
 };
 
-enum action_kind { ACT_REPLY, ACT_BYE, ACT_STOP };
+/* An INVITE we sent to a staff phone (SIP thread only). Kept after its 2xx
+ * for RING_LINGER_MS, so that a retransmitted 2xx is ACKed again. */
+struct ring {
+    char id[SIP_RING_ID_MAX];
+    char call_id[128];
+    struct sip *s;
+    nta_leg_t *leg;
+    nta_outgoing_t *orq;
+    bool answered;     /* its first 2xx was handed over */
+    int64_t done_ms;   /* when it got its 2xx (monotonic), 0 while ringing */
+    struct ring *next;
+};
+
+#define RING_LINGER_MS 32000 /* 64*T1: how long a 2xx may be retransmitted */
+#define RING_MAX 100000
+
+enum action_kind { ACT_REPLY, ACT_BYE, ACT_STOP, ACT_RING, ACT_RING_CANCEL };
 
 /* Work handed to the SIP thread: every string its own copy. */
 struct action {
@@ -39,7 +57,8 @@ struct action {
     uint64_t txn;
     int status;
     char *phrase, *reason, *sdp, *www_auth, *warning;
-    char *call_id, *local, *remote, *target, *route;
+    char *call_id, *local, *remote, *target, *route, *contact;
+    char *ring_id, *from, *to; /* ACT_RING: sdp is the offer */
     uint32_t cseq;
     struct action *next;
 };
@@ -73,6 +92,9 @@ struct sip {
     struct txn *txns;
     size_t ntxn;
     uint64_t next_id;
+    struct ring *rings;
+    size_t nring;
+    su_timer_t *sweep;
 };
 
 /* ---- copies out of sofia's message -------------------------------------------------- */
@@ -92,6 +114,9 @@ void sip_req_free(struct sip_req *r)
     free(r->route);
     free(r->auth);
     free(r->body);
+    free(r->to_user);
+    for (int i = 0; i < r->ncontacts && i < SIP_CONTACTS_MAX; i++)
+        free(r->contacts[i]);
     free(r);
 }
 
@@ -113,8 +138,9 @@ static char *header_text(su_home_t *home, const void *h)
     return out;
 }
 
-/* Every Record-Route entry, in order, joined by ", ". */
-static char *route_text(su_home_t *home, const sip_record_route_t *rr)
+/* Every Record-Route entry, in order (reverse: last first, the route set
+ * of a dialog we started), joined by ", ". */
+static char *route_text(su_home_t *home, const sip_record_route_t *rr, bool reverse)
 {
     size_t cap = 1, len = 0;
     char *out = NULL;
@@ -137,12 +163,19 @@ static char *route_text(su_home_t *home, const sip_record_route_t *rr)
             }
             out = grown;
         }
-        if (len > 0) {
+        if (len > 0 && reverse) {
+            memmove(out + n + 2, out, len);
+            memcpy(out + n, ", ", 2);
+            memcpy(out, t, n);
+            len += n + 2;
+        } else if (len > 0) {
             memcpy(out + len, ", ", 2);
-            len += 2;
+            memcpy(out + len + 2, t, n);
+            len += n + 2;
+        } else {
+            memcpy(out, t, n);
+            len = n;
         }
-        memcpy(out + len, t, n);
-        len += n;
         cap = len + 1;
         out[len] = '\0';
         su_free(home, t);
@@ -162,6 +195,34 @@ static void source_of(struct sip_req *r, nta_incoming_t *irq)
         r->src_port = ntohs(sa->su_port);
     }
     msg_destroy(msg);
+}
+
+/* A REGISTER's bindings: Expires, and each Contact with its expires
+ * parameter ("Contact: *" sets contact_star). */
+static void register_copy(struct sip *s, struct sip_req *r, const sip_t *sip)
+{
+    if (sip->sip_expires != NULL)
+        r->expires = sip->sip_expires->ex_delta > 0x7fffffff ? 0x7fffffff
+                                                              : (int)sip->sip_expires->ex_delta;
+    for (const sip_contact_t *m = sip->sip_contact; m != NULL; m = m->m_next) {
+        char *u;
+        int i = r->ncontacts++;
+
+        if (m->m_url->url_type == url_any) {
+            r->contact_star = true;
+            continue;
+        }
+        if (i >= SIP_CONTACTS_MAX)
+            continue;
+        u = url_as_string(s->home, m->m_url);
+        r->contacts[i] = dup0(u);
+        su_free(s->home, u);
+        r->contact_expires[i] = -1;
+        if (m->m_expires != NULL) {
+            unsigned long v = strtoul(m->m_expires, NULL, 10);
+            r->contact_expires[i] = v > 0x7fffffffUL ? 0x7fffffff : (int)v;
+        }
+    }
 }
 
 static struct sip_req *req_copy(struct sip *s, enum sip_req_kind kind, nta_incoming_t *irq,
@@ -191,7 +252,7 @@ static struct sip_req *req_copy(struct sip *s, enum sip_req_kind kind, nta_incom
     } else {
         r->contact = strdup("");
     }
-    r->route = route_text(s->home, sip->sip_record_route);
+    r->route = route_text(s->home, sip->sip_record_route, false);
     if (au == NULL)
         au = sip->sip_proxy_authorization;
     r->auth = header_text(s->home, au);
@@ -204,14 +265,23 @@ static struct sip_req *req_copy(struct sip *s, enum sip_req_kind kind, nta_incom
         }
     }
     r->cseq = sip->sip_cseq->cs_seq;
+    r->expires = -1;
+    r->to_user = dup0(sip->sip_to->a_url->url_user);
+    if (kind == SIP_REQ_REGISTER)
+        register_copy(s, r, sip);
     if (irq != NULL)
         source_of(r, irq);
     if (r->call_id == NULL || r->from == NULL || r->from_tag == NULL || r->from_user == NULL ||
         r->to == NULL || r->local_tag == NULL || r->ruri_user == NULL || r->contact == NULL ||
-        r->route == NULL || r->auth == NULL) {
+        r->route == NULL || r->auth == NULL || r->to_user == NULL) {
         sip_req_free(r);
         return NULL;
     }
+    for (int i = 0; i < r->ncontacts && i < SIP_CONTACTS_MAX; i++)
+        if (r->contacts[i] == NULL) {
+            sip_req_free(r);
+            return NULL;
+        }
     return r;
 }
 
@@ -318,6 +388,9 @@ static int on_request(nta_leg_magic_t *m, nta_leg_t *leg, nta_incoming_t *irq, c
             return 481;
         kind = SIP_REQ_BYE;
         break;
+    case sip_method_register:
+        kind = SIP_REQ_REGISTER;
+        break;
     default:
         return 405;
     }
@@ -325,7 +398,7 @@ static int on_request(nta_leg_magic_t *m, nta_leg_t *leg, nta_incoming_t *irq, c
         nta_incoming_tag(irq, NULL); /* our To tag, the same in 180 and 200 */
         nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
     }
-    id = txn_keep(s, irq, sip->sip_call_id->i_id, kind != SIP_REQ_BYE);
+    id = txn_keep(s, irq, sip->sip_call_id->i_id, kind == SIP_REQ_INVITE || kind == SIP_REQ_REINVITE);
     if (id == 0)
         return 503;
     r = req_copy(s, kind, irq, sip);
@@ -357,6 +430,10 @@ static void action_free(struct action *a)
     free(a->remote);
     free(a->target);
     free(a->route);
+    free(a->contact);
+    free(a->ring_id);
+    free(a->from);
+    free(a->to);
     free(a);
 }
 
@@ -374,7 +451,9 @@ static void do_reply(struct sip *s, struct action *a)
         snprintf(warning, sizeof(warning), "399 cc-ingress \"%.200s\"", a->warning);
     nta_incoming_treply(
         t->irq, a->status, a->phrase != NULL ? a->phrase : sip_status_phrase(a->status),
-        TAG_IF(a->status >= 200 && a->status < 300, SIPTAG_CONTACT(nta_agent_contact(s->agent))),
+        TAG_IF(a->status >= 200 && a->status < 300 && a->contact == NULL,
+               SIPTAG_CONTACT(nta_agent_contact(s->agent))),
+        TAG_IF(a->contact != NULL && a->contact[0] != '\0', SIPTAG_CONTACT_STR(a->contact)),
         TAG_IF(a->reason != NULL, SIPTAG_REASON_STR(a->reason)),
         TAG_IF(a->www_auth != NULL, SIPTAG_WWW_AUTHENTICATE_STR(a->www_auth)),
         TAG_IF(a->warning != NULL, SIPTAG_WARNING_STR(warning)),
@@ -425,6 +504,210 @@ static void do_bye(struct sip *s, struct action *a)
     su_home_deinit(home);
 }
 
+/* ---- rings: INVITEs to staff phones (SIP thread) ------------------------------------------ */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct ring *ring_find(struct sip *s, const char *id, struct ring ***prevp)
+{
+    for (struct ring **pp = &s->rings; *pp != NULL; pp = &(*pp)->next)
+        if (strcmp((*pp)->id, id) == 0) {
+            if (prevp != NULL)
+                *prevp = pp;
+            return *pp;
+        }
+    return NULL;
+}
+
+static void ring_drop(struct sip *s, struct ring *g)
+{
+    for (struct ring **pp = &s->rings; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == g) {
+            *pp = g->next;
+            break;
+        }
+    s->nring--;
+    if (g->orq != NULL)
+        nta_outgoing_destroy(g->orq);
+    if (g->leg != NULL)
+        nta_leg_destroy(g->leg);
+    free(g);
+}
+
+/* A request for the callback that is not from the network: every string "". */
+static struct sip_req *req_blank(enum sip_req_kind kind)
+{
+    struct sip_req *r = calloc(1, sizeof(*r));
+
+    if (r == NULL)
+        return NULL;
+    r->kind = kind;
+    r->expires = -1;
+    r->call_id = dup0(""), r->from = dup0(""), r->from_tag = dup0(""), r->from_user = dup0("");
+    r->to = dup0(""), r->local_tag = dup0(""), r->ruri_user = dup0(""), r->contact = dup0("");
+    r->route = dup0(""), r->auth = dup0(""), r->to_user = dup0("");
+    if (r->call_id == NULL || r->from == NULL || r->from_tag == NULL || r->from_user == NULL ||
+        r->to == NULL || r->local_tag == NULL || r->ruri_user == NULL || r->contact == NULL ||
+        r->route == NULL || r->auth == NULL || r->to_user == NULL) {
+        sip_req_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void replace(char **field, char *v)
+{
+    free(*field);
+    *field = v != NULL ? v : strdup("");
+}
+
+/* ACK of a 2xx to our INVITE (a request of its own, RFC 3261 13.2.2.4),
+ * inside the dialog the 2xx made. */
+static void ring_ack(struct sip *s, struct ring *g, const sip_t *sip)
+{
+    msg_t *msg = nta_msg_create(s->agent, 0);
+    sip_t *ack = sip_object(msg);
+    sip_cseq_t *cseq;
+    nta_outgoing_t *o = NULL;
+
+    if (msg == NULL)
+        return;
+    cseq = sip_cseq_create(msg_home(msg), nta_outgoing_cseq(g->orq), SIP_METHOD_ACK);
+    if (cseq != NULL && sip_header_insert(msg, ack, (sip_header_t *)cseq) == 0 &&
+        nta_msg_request_complete(msg, g->leg, SIP_METHOD_ACK, NULL) == 0)
+        o = nta_outgoing_mcreate(s->agent, NULL, NULL, NULL, msg, TAG_END());
+    if (o != NULL)
+        nta_outgoing_destroy(o); /* nta keeps it to absorb retransmissions */
+    else
+        cc_log(CC_LOG_ERROR, "cannot ACK a staff phone's 2xx", "ring", g->id, NULL);
+    (void)sip;
+}
+
+static int on_ring_response(nta_outgoing_magic_t *m, nta_outgoing_t *orq, const sip_t *sip)
+{
+    struct ring *g = (struct ring *)m;
+    struct sip *s = g->s;
+    int status = sip != NULL && sip->sip_status != NULL ? sip->sip_status->st_status
+                                                        : nta_outgoing_status(orq);
+    struct sip_req *r;
+
+    if (status < 200)
+        return 0;
+    if (status >= 300) {
+        r = req_blank(SIP_REQ_RING_FAILED);
+        if (r != NULL) {
+            r->status = status;
+            snprintf(r->ring, sizeof(r->ring), "%s", g->id);
+            replace(&r->call_id, strdup(g->call_id));
+            s->fn(s->arg, r);
+        }
+        ring_drop(s, g);
+        return 0;
+    }
+    if (sip == NULL || sip->sip_to == NULL || sip->sip_to->a_tag == NULL)
+        return 0;
+    if (!g->answered) {
+        nta_leg_rtag(g->leg, sip->sip_to->a_tag);
+        nta_leg_client_reroute(g->leg, sip->sip_record_route, sip->sip_contact, 1);
+    }
+    ring_ack(s, g, sip);
+    if (g->answered)
+        return 0; /* a retransmission: ACKed again */
+    g->answered = true;
+    g->done_ms = mono_ms();
+    r = req_blank(SIP_REQ_RING_OK);
+    if (r == NULL)
+        return 0;
+    r->status = status;
+    r->cseq = nta_outgoing_cseq(orq);
+    snprintf(r->ring, sizeof(r->ring), "%s", g->id);
+    replace(&r->call_id, strdup(sip->sip_call_id->i_id));
+    replace(&r->to, header_text(s->home, sip->sip_to));
+    if (sip->sip_contact != NULL) {
+        char *c = url_as_string(s->home, sip->sip_contact->m_url);
+        replace(&r->contact, dup0(c));
+        su_free(s->home, c);
+    }
+    replace(&r->route, route_text(s->home, sip->sip_record_route, true));
+    if (sip->sip_payload != NULL && sip->sip_payload->pl_len > 0 &&
+        (r->body = malloc(sip->sip_payload->pl_len + 1)) != NULL) {
+        memcpy(r->body, sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+        r->body[sip->sip_payload->pl_len] = '\0';
+        r->body_len = sip->sip_payload->pl_len;
+    }
+    s->fn(s->arg, r);
+    return 0;
+}
+
+static void do_ring(struct sip *s, struct action *a)
+{
+    struct ring *g;
+
+    if (s->nring >= RING_MAX || ring_find(s, a->ring_id, NULL) != NULL ||
+        (g = calloc(1, sizeof(*g))) == NULL) {
+        cc_log(CC_LOG_WARN, "staff phone not rung", "ring", a->ring_id, NULL);
+        return;
+    }
+    snprintf(g->id, sizeof(g->id), "%s", a->ring_id);
+    snprintf(g->call_id, sizeof(g->call_id), "%s", a->call_id);
+    g->s = s;
+    g->leg = nta_leg_tcreate(s->agent, on_request, (nta_leg_magic_t *)s,
+                             SIPTAG_CALL_ID_STR(a->call_id), SIPTAG_FROM_STR(a->from),
+                             SIPTAG_TO_STR(a->to), TAG_END());
+    if (g->leg != NULL)
+        g->orq = nta_outgoing_tcreate(
+            g->leg, on_ring_response, (nta_outgoing_magic_t *)g, NULL, SIP_METHOD_INVITE,
+            (url_string_t *)a->target, SIPTAG_CONTACT(nta_agent_contact(s->agent)),
+            SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(a->sdp), TAG_END());
+    if (g->orq == NULL) {
+        struct sip_req *r = req_blank(SIP_REQ_RING_FAILED);
+        cc_log(CC_LOG_ERROR, "cannot send INVITE to a staff phone", "ring", a->ring_id,
+               "target", a->target, NULL);
+        if (g->leg != NULL)
+            nta_leg_destroy(g->leg);
+        free(g);
+        if (r != NULL) {
+            r->status = 500;
+            snprintf(r->ring, sizeof(r->ring), "%s", a->ring_id);
+            replace(&r->call_id, strdup(a->call_id));
+            s->fn(s->arg, r);
+        }
+        return;
+    }
+    g->next = s->rings;
+    s->rings = g;
+    s->nring++;
+}
+
+static void do_ring_cancel(struct sip *s, struct action *a)
+{
+    struct ring *g = ring_find(s, a->ring_id, NULL);
+
+    if (g != NULL && !g->answered && nta_outgoing_status(g->orq) < 200)
+        nta_outgoing_cancel(g->orq); /* the 487 comes to on_ring_response */
+}
+
+/* Forgets answered rings once their 2xx can no longer be retransmitted. */
+static void on_sweep(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+    struct sip *s = (struct sip *)arg;
+    int64_t now = mono_ms();
+    struct ring *g, *next;
+
+    (void)m;
+    (void)t;
+    for (g = s->rings; g != NULL; g = next) {
+        next = g->next;
+        if (g->done_ms != 0 && now - g->done_ms > RING_LINGER_MS)
+            ring_drop(s, g);
+    }
+}
+
 static int on_wake(su_root_magic_t *m, su_wait_t *w, su_wakeup_arg_t *arg)
 {
     struct sip *s = (struct sip *)arg;
@@ -446,6 +729,10 @@ static int on_wake(su_root_magic_t *m, su_wait_t *w, su_wakeup_arg_t *arg)
             do_reply(s, list);
         else if (list->kind == ACT_BYE)
             do_bye(s, list);
+        else if (list->kind == ACT_RING)
+            do_ring(s, list);
+        else if (list->kind == ACT_RING_CANCEL)
+            do_ring_cancel(s, list);
         else
             su_root_break(s->root);
         action_free(list);
@@ -484,6 +771,7 @@ void sip_reply(struct sip *s, uint64_t txn, const struct sip_reply *r)
     a->sdp = dup_or_null(r->sdp);
     a->www_auth = dup_or_null(r->www_auth);
     a->warning = dup_or_null(r->warning);
+    a->contact = dup_or_null(r->contact);
     post(s, a);
 }
 
@@ -502,6 +790,42 @@ void sip_send_bye(struct sip *s, const struct sip_dialog *d)
     a->cseq = d->cseq;
     if (a->call_id == NULL || a->local == NULL || a->remote == NULL || a->target == NULL ||
         a->route == NULL) {
+        action_free(a);
+        return;
+    }
+    post(s, a);
+}
+
+void sip_ring(struct sip *s, const struct sip_ring *r)
+{
+    struct action *a = calloc(1, sizeof(*a));
+
+    if (a == NULL)
+        return;
+    a->kind = ACT_RING;
+    a->ring_id = dup0(r->id);
+    a->call_id = dup0(r->call_id);
+    a->from = dup0(r->from);
+    a->to = dup0(r->to);
+    a->target = dup0(r->target);
+    a->sdp = dup0(r->sdp);
+    if (a->ring_id == NULL || a->call_id == NULL || a->from == NULL || a->to == NULL ||
+        a->target == NULL || a->sdp == NULL) {
+        action_free(a);
+        return;
+    }
+    post(s, a);
+}
+
+void sip_ring_cancel(struct sip *s, const char *id)
+{
+    struct action *a = calloc(1, sizeof(*a));
+
+    if (a == NULL)
+        return;
+    a->kind = ACT_RING_CANCEL;
+    a->ring_id = dup0(id);
+    if (a->ring_id == NULL) {
         action_free(a);
         return;
     }
@@ -544,6 +868,9 @@ static void *run(void *arg)
         started(s, -1);
         goto out;
     }
+    s->sweep = su_timer_create(su_root_task(s->root), 1000);
+    if (s->sweep != NULL)
+        su_timer_set_interval(s->sweep, on_sweep, (su_timer_arg_t *)s, 1000);
     atomic_store(&s->ready, true);
     started(s, 1);
     su_root_run(s->root);
@@ -551,6 +878,10 @@ static void *run(void *arg)
 out:
     while (s->txns != NULL)
         txn_drop(s, s->txns->id);
+    while (s->rings != NULL)
+        ring_drop(s, s->rings);
+    if (s->sweep != NULL)
+        su_timer_destroy(s->sweep);
     if (s->leg != NULL)
         nta_leg_destroy(s->leg);
     if (s->agent != NULL)

@@ -33,7 +33,14 @@ enum sip_req_kind {
     SIP_REQ_REINVITE, /* an INVITE inside a dialog */
     SIP_REQ_BYE,
     SIP_REQ_CANCEL,   /* already answered 487 by the stack: only end the call */
+    SIP_REQ_REGISTER, /* a staff phone registers (phones.c) */
+    SIP_REQ_RING_OK,  /* a phone we rang answered 2xx (already ACKed): txn 0,
+                       * ring the ring's id, to/contact/route/body from the 2xx */
+    SIP_REQ_RING_FAILED, /* a phone we rang answered >= 300 (or timed out): status */
 };
+
+#define SIP_CONTACTS_MAX 16 /* Contact entries of a REGISTER taken at most */
+#define SIP_RING_ID_MAX 64
 
 /* A request, copied out of sofia's message: owned by whoever receives it,
  * freed with sip_req_free(). Header texts are without the header name. */
@@ -55,6 +62,18 @@ struct sip_req {
     char src_ip[64];       /* where the request came from */
     int src_port;
     uint32_t cseq;
+    /* REGISTER: the To URI's user, the Expires header (-1 none), each
+     * Contact URI with its expires parameter (-1 none); contact_star for
+     * "Contact: *"; ncontacts > SIP_CONTACTS_MAX is kept as counted. */
+    char *to_user;
+    int expires;
+    bool contact_star;
+    int ncontacts;
+    char *contacts[SIP_CONTACTS_MAX];
+    int contact_expires[SIP_CONTACTS_MAX];
+    /* RING_OK / RING_FAILED */
+    char ring[SIP_RING_ID_MAX];
+    int status;
 };
 
 void sip_req_free(struct sip_req *r);
@@ -85,6 +104,8 @@ struct sip_reply {
     const char *sdp;      /* body (application/sdp), or NULL */
     const char *www_auth; /* WWW-Authenticate value, or NULL */
     const char *warning;  /* Warning text (399 code), or NULL */
+    const char *contact;  /* Contact header value(s) of a 2xx, or NULL: our own
+                           * ("" none: a REGISTER's 200 without bindings) */
 };
 void sip_reply(struct sip *s, uint64_t txn, const struct sip_reply *r);
 
@@ -100,6 +121,26 @@ struct sip_dialog {
 };
 /* Sends BYE in dialog d (from any thread; copied). The response is logged. */
 void sip_send_bye(struct sip *s, const struct sip_dialog *d);
+
+/* An INVITE to a staff phone (a ring): a new dialog with Call-ID call_id,
+ * our From from (with its tag), To to, Request-URI target, offer sdp.
+ * Responses come back through the request callback as SIP_REQ_RING_OK (2xx:
+ * the SIP thread has ACKed it; retransmitted 2xx are ACKed again, handed
+ * over once) or SIP_REQ_RING_FAILED (final >= 300, or no answer: 408), with
+ * ring = id and call_id = the ring's Call-ID (so a BYE from the phone
+ * follows on the same worker). All strings copied; from any thread. */
+struct sip_ring {
+    const char *id;
+    const char *call_id;
+    const char *from;
+    const char *to;
+    const char *target;
+    const char *sdp;
+};
+void sip_ring(struct sip *s, const struct sip_ring *r);
+/* CANCEL of ring id's INVITE, if it has no final answer yet (else nothing:
+ * its 2xx is then handed over and answered with BYE). From any thread. */
+void sip_ring_cancel(struct sip *s, const char *id);
 
 /* Whether the SIP thread is serving (for the readiness answer). */
 bool sip_ready(struct sip *s);

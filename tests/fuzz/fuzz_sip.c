@@ -5,7 +5,8 @@
  * ingress's size limit SIP_MSG_MAX, the whole datagram at once), then, for a
  * request that parses, through what ingress reads of it: the Request-URI
  * user as a number (number.c) and the body as an SDP offer (sdp.c, sofia's
- * SDP parser), whose answer must print.
+ * SDP parser), whose answer must print; a REGISTER's Contact URIs judged
+ * and, when kept, printed into the 200's Contact list (contact.c).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,9 +19,28 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/su_alloc.h>
 
+#include "contact.h"
 #include "number.h"
 #include "sdp.h"
 #include "sip.h"
+
+static void read_contacts(su_home_t *home, const sip_t *sip)
+{
+    char list[2 * CONTACT_URI_MAX + 64];
+
+    for (const sip_contact_t *m = sip->sip_contact; m != NULL; m = m->m_next) {
+        char *u = url_as_string(home, m->m_url);
+        if (u != NULL && contact_uri_ok(u, strlen(u))) {
+            const char *uris[1] = {u};
+            int secs[1] = {contact_expiry(m->m_expires != NULL ? atoi(m->m_expires) : -1, -1,
+                                          CONTACT_MAX_S)};
+            if (strlen(u) > CONTACT_URI_MAX || secs[0] > CONTACT_MAX_S ||
+                contact_list_print(list, sizeof(list), 1, uris, secs) < 0)
+                abort();
+        }
+        su_free(home, u);
+    }
+}
 
 static void read_request(const sip_t *sip)
 {
@@ -37,6 +57,7 @@ static void read_request(const sip_t *sip)
         char *t = sip_header_as_string(home, (const sip_header_t *)sip->sip_from);
         su_free(home, t);
     }
+    read_contacts(home, sip);
     if (sip->sip_payload != NULL && sdp_offer_parse(&o, sip->sip_payload->pl_data,
                                                     sip->sip_payload->pl_len, err,
                                                     sizeof(err)) == SDP_OK) {

@@ -150,7 +150,7 @@ describe('bus authentication and permissions', () => {
       ['presence', 'pub', 'cc.queue.answer'],
       ['presence', 'pub', 'cc.evt.enquiry.answered'],
       ['presence', 'pub', '$JS.API.CONSUMER.MSG.NEXT.CC_EVENTS.queue-presence'],
-      ['ingress', 'pub', 'cc.queue.answer'],
+      ['ingress', 'pub', 'cc.queue.transfer'], // it answers for staff phones (cc.queue.answer), never transfers
       ['ingress', 'pub', 'cc.presence.dir'],
       ['ingress', 'sub', 'cc.evt.>'],
       ['ingress', 'pub', 'cc.evt.enquiry.created'],

@@ -72,11 +72,33 @@ static void test_answer(void **state)
     assert_int_equal(sdp_answer_print(out, 20, &o, "127.0.0.1", 20000, 7, 2), -1);
 }
 
+/* Our offer to a staff phone reads back as what it offers (a phone that
+ * echoes it as its answer), and does not print past cap. */
+static void test_phone_offer(void **state)
+{
+    char out[SDP_ANSWER_MAX], err[200];
+    struct sdp_offer o;
+    int n;
+    (void)state;
+    n = sdp_offer_print(out, sizeof(out), "192.0.2.9", 20004, 7, 1);
+    assert_true(n > 0);
+    assert_non_null(strstr(out, "m=audio 20004 RTP/AVP 0 8 101\r\n"));
+    assert_non_null(strstr(out, "a=rtpmap:101 telephone-event/8000\r\n"));
+    assert_int_equal(sdp_offer_parse(&o, out, (size_t)n, err, sizeof(err)), SDP_OK);
+    assert_string_equal(o.ip, "192.0.2.9");
+    assert_int_equal(o.port, 20004);
+    assert_int_equal(o.codec, 1); /* PCMU first */
+    assert_int_equal(o.event_pt, SDP_OFFER_EVENT_PT);
+    assert_int_equal(o.dir, SDP_SENDRECV);
+    assert_int_equal(sdp_offer_print(out, 40, "192.0.2.9", 20004, 7, 1), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offers),
         cmocka_unit_test(test_answer),
+        cmocka_unit_test(test_phone_offer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

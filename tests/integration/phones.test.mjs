@@ -1,0 +1,279 @@
+// Issue 9, staff phones: a staff member's SIP phone registers with ingress
+// (digest against the staff credentials) and rings whenever the console would
+// be offered a call; answering on it goes through the same atomic answer as
+// the console, the other phones get CANCEL, the legs are bridged in media,
+// and BYE from either side ends both. sipp plays the phones (tests/sip/
+// register*.xml, phone_*.xml, each on a loopback address of its own) and the
+// carrier (invite_*.xml) against the real stack.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { natsRequest } from './lib/nats.mjs';
+import { decodeReply } from './lib/media.mjs';
+import { apiClient, freePort, repo, startStack, until } from './lib/stack.mjs';
+import { makeTeam } from './lib/team.mjs';
+
+const ADMIN = 'phones-admin-token-0123456789abcdef';
+
+describe('ingress: staff phones', () => {
+  let stack;
+  let http;
+  let sipPort;
+  let work;
+  let numberN = 0;
+  let addrN = 10;
+  const running = new Set();
+
+  before(async () => {
+    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_LOG_LEVEL: process.env.CC_LOG_LEVEL ?? 'info' });
+    http = apiClient(stack);
+    sipPort = stack.ports.CC_SIP_PORT;
+    work = mkdtempSync(path.join(os.tmpdir(), 'cc-phones-'));
+    const t = await http('PUT', '/trunks/carrier', { name: 'Test carrier', addresses: ['127.0.0.1/32'] }, ADMIN);
+    assert.equal(t.status, 201, JSON.stringify(t.body));
+  });
+  after(async () => {
+    for (const p of running) p.kill('SIGKILL');
+    if (work) rmSync(work, { recursive: true, force: true });
+    const res = await stack?.stop();
+    assert.equal(res?.code, 0);
+    assert.deepEqual(res.sanitizer, []);
+  });
+
+  async function line(size) {
+    const team = await makeTeam(http, ADMIN, size, {}, 'ph');
+    const number = `+8529${String(8000000 + ++numberN)}`;
+    const r = await http('PUT', `/numbers/${number}`, { kind: 'local', channel_id: team.channel }, ADMIN);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return { number, team };
+  }
+
+  // A phone: a loopback address of its own and a SIP and a media port.
+  async function phone() {
+    return { ip: `127.0.0.${++addrN}`, port: await freePort(), mport: await freePort() };
+  }
+
+  // Runs sipp; resolves {code, log, out}. ip/port: sipp's own; keys: -key
+  // pairs, sets: -set pairs (the scenarios' pauses); extra: more arguments.
+  function sipp(scenario, { service = 'probe', ip = '127.0.0.1', port, mport, keys = {}, sets = {}, extra = [], timeoutS = 90 } = {}) {
+    const name = `${scenario}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
+    const msgFile = path.join(work, `${name}.msg`);
+    const errFile = path.join(work, `${name}.err`);
+    const start = async () => {
+      const args = [`127.0.0.1:${sipPort}`, '-sf', path.join(repo, 'tests/sip', `${scenario}.xml`),
+        '-s', service, '-m', '1', '-t', 'u1', '-i', ip, '-p', String(port ?? await freePort()),
+        '-mi', ip, '-mp', String(mport ?? await freePort()), '-trace_msg', '-message_file', msgFile,
+        '-trace_err', '-error_file', errFile, '-timeout', `${timeoutS}s`, '-timeout_error', '-nostdin', ...extra];
+      for (const [k, v] of Object.entries(keys)) args.push('-key', k, String(v));
+      for (const [k, v] of Object.entries(sets)) args.push('-set', k, String(v));
+      const p = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
+      running.add(p);
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (out += d));
+      const code = await new Promise((r) => p.on('exit', (c) => r(c)));
+      running.delete(p);
+      const log = existsSync(msgFile) ? readFileSync(msgFile, 'utf8') : '';
+      const err = existsSync(errFile) ? readFileSync(errFile, 'utf8') : '';
+      return { code, log, out: out.slice(-2000) + err };
+    };
+    return start();
+  }
+
+  const register = (sid, ph, { expires = 60, password = 'password-1', scenario = 'register', user = sid } = {}) =>
+    sipp(scenario, { service: sid, ip: ph.ip, port: ph.port, keys: { expires }, extra: ['-au', user, '-ap', password] });
+  // A phone scenario waiting for its INVITE (UAS): started before the call.
+  const answerOn = (sid, ph, scenario, sets = {}) =>
+    sipp(scenario, { service: sid, ip: ph.ip, port: ph.port, mport: ph.mport, sets, extra: ['-rtp_echo'] });
+
+  const finals = (log) => [...log.matchAll(/^SIP\/2\.0 (\d{3})/gm)].map((m) => Number(m[1]));
+  const bindings = async (sid) => {
+    const out = (await stack.redisCli('HKEYS', `cc:reg:${sid}`)).stdout.trim();
+    return out === '' ? [] : out.split('\n');
+  };
+  const enquiry = async (id) => {
+    const [state, by, why] = (await stack.redisCli('HMGET', `cc:enq:${id}`, 'state', 'answered_by', 'end_reason')).stdout.split('\n');
+    return { state, answered_by: by, end_reason: why };
+  };
+  const enquiryOfNumber = async (team) => {
+    const out = (await stack.redisCli('--scan', '--pattern', 'cc:call:enq:*')).stdout.trim().split('\n').filter(Boolean);
+    for (const k of out) {
+      const id = k.slice('cc:call:enq:'.length);
+      if ((await stack.redisCli('HGET', `cc:enq:${id}`, 'channel_id')).stdout.trim() === team.channel) return id;
+    }
+    return null;
+  };
+  const mediaLegs = async () => decodeReply(await natsRequest(stack.ports.CC_NATS_PORT, 'cc.media.list', Buffer.alloc(0))).legs;
+  // When (ms since the epoch) a trace_msg log sent or received the first
+  // message matching re.
+  const when = (log, re) => {
+    for (const block of log.split(/^-{20,} /m)) {
+      const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\.(\d+)/.exec(block);
+      if (m && re.test(block)) return Date.parse(`${m[1]}Z`) + Number(`0.${m[2]}`) * 1000;
+    }
+    return null;
+  };
+
+  test('a staff phone registers with digest and is listed; a wrong password gets 403; Expires: 0 removes it', async () => {
+    const { team } = await line(1);
+    const [sid] = team.ids;
+    const ph = await phone();
+    const r = await register(sid, ph);
+    assert.equal(r.code, 0, r.out);
+    assert.deepEqual(finals(r.log), [401, 200], r.log);
+    assert.match(r.log, /^WWW-Authenticate: Digest realm="[^"]+", nonce="[0-9a-f]{32}", algorithm=MD5, qop="auth"/m);
+    const contact = `sip:${sid}@${ph.ip}:${ph.port}`;
+    assert.match(r.log, new RegExp(`^Contact: <${contact}>;expires=(60|59)`, 'm'));
+    assert.deepEqual(await bindings(sid), [contact]);
+    // a REGISTER without Contact lists the bindings
+    const q = await sipp('register_query', { service: sid, ip: ph.ip, extra: ['-au', sid, '-ap', 'password-1'] });
+    assert.equal(q.code, 0, q.out);
+    assert.match(q.log, new RegExp(`^Contact: <${contact}>;expires=\\d+`, 'm'));
+    // a second phone: both listed
+    const ph2 = await phone();
+    assert.equal((await register(sid, ph2)).code, 0);
+    assert.equal((await bindings(sid)).length, 2);
+    // wrong password, unknown user: 403 after the challenge, nothing stored
+    const bad = await register(sid, await phone(), { password: 'wrong-password', scenario: 'register_refused' });
+    assert.equal(bad.code, 0, bad.out);
+    assert.deepEqual(finals(bad.log), [401, 403], bad.log);
+    const nobody = await register('nobody', await phone(), { scenario: 'register_refused' });
+    assert.equal(nobody.code, 0, nobody.out);
+    assert.equal((await bindings(sid)).length, 2);
+    // Expires: 0 removes that binding only
+    const off = await register(sid, ph, { expires: 0 });
+    assert.equal(off.code, 0, off.out);
+    assert.deepEqual(await bindings(sid), [`sip:${sid}@${ph2.ip}:${ph2.port}`]);
+  });
+
+  test('Expires is honoured (a short one is gone afterwards) and capped at 3600', async () => {
+    const { team } = await line(1);
+    const [sid] = team.ids;
+    const ph = await phone();
+    const long = await register(sid, ph, { expires: 7200 });
+    assert.equal(long.code, 0, long.out);
+    assert.match(long.log, /;expires=(3600|3599)/);
+    const short = await register(sid, ph, { expires: 2 });
+    assert.equal(short.code, 0, short.out);
+    assert.match(short.log, /;expires=[12]\b/);
+    await until(async () => (await bindings(sid)).length === 0, 10000, 'the binding expired');
+    const q = await sipp('register_query', { service: sid, ip: ph.ip, extra: ['-au', sid, '-ap', 'password-1'] });
+    assert.equal(q.code, 0, q.out);
+    assert.doesNotMatch(q.log.split(/SIP\/2\.0 200/)[1] ?? '', /^Contact:/m, 'no binding listed');
+  });
+
+  test('answered on the phone: audio both ways through the bridge; the caller\'s BYE ends the enquiry and BYEs the phone', async () => {
+    const { number, team } = await line(1);
+    const [sid] = team.ids;
+    const ph = await phone();
+    assert.equal((await register(sid, ph)).code, 0);
+    const staff = answerOn(sid, ph, 'phone_answer');
+    const call = sipp('invite_answered_bye', { service: number });
+    // the phone's echo of the caller's audio comes back to the caller:
+    // media's counter of what it sent the caller's leg
+    const leg = await until(async () => (await mediaLegs()).find((l) => l.leg_id.startsWith('sip-') && l.tx.packets > 20 && l.peer_leg_id.startsWith('ring-')),
+      30000, 'RTP echoed back to the caller through the bridge');
+    console.log(`# caller leg: ${leg.rx.packets} packets in, ${leg.tx.packets} out (the phone's echo)`);
+    const r = await call;
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.log, /^SIP\/2\.0 200 OK[\s\S]*m=audio \d+ RTP\/AVP 8 101/m);
+    const s = await staff;
+    assert.equal(s.code, 0, s.out);
+    assert.match(s.log, /^INVITE sip:/m);
+    assert.match(s.log, /m=audio \d+ RTP\/AVP 0 8 101/);
+    assert.match(s.log, /^BYE sip:/m, 'the phone got BYE');
+    const id = await enquiryOfNumber(team);
+    await until(async () => (await enquiry(id)).state === 'ended', 10000, 'the enquiry ended');
+    const e = await enquiry(id);
+    assert.equal(e.answered_by, sid);
+    assert.equal(e.end_reason, 'caller_hung_up');
+    await until(async () => !(await mediaLegs()).some((l) => l.leg_id === leg.leg_id || l.leg_id === leg.peer_leg_id),
+      10000, 'both legs released');
+  });
+
+  test('three phones ring: one answers, the other two get CANCEL (delay printed); its BYE ends the call and BYEs the caller', async () => {
+    const { number, team } = await line(3);
+    const phones = [];
+    for (const sid of team.ids) {
+      const ph = await phone();
+      assert.equal((await register(sid, ph)).code, 0);
+      phones.push(ph);
+    }
+    const [a, b, c] = team.ids;
+    const winner = answerOn(a, phones[0], 'phone_answer_bye');
+    const losers = [answerOn(b, phones[1], 'phone_ring'), answerOn(c, phones[2], 'phone_ring')];
+    const call = sipp('invite_answered', { service: number });
+    const w = await winner;
+    assert.equal(w.code, 0, w.out);
+    const answeredAt = when(w.log, /sent[\s\S]*SIP\/2\.0 200 OK[\s\S]*CSeq: \d+ INVITE/);
+    assert.ok(answeredAt, w.log);
+    for (const l of losers) {
+      const r = await l;
+      assert.equal(r.code, 0, r.out);
+      assert.ok(finals(r.log).includes(487), r.log);
+      const cancelledAt = when(r.log, /received[\s\S]*^CANCEL sip:/m);
+      assert.ok(cancelledAt, r.log);
+      console.log(`# CANCEL ${(cancelledAt - answeredAt).toFixed(1)} ms after the winning phone's 200 OK`);
+    }
+    const r = await call;
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.log, /^BYE sip:/m, 'the caller got BYE');
+    const id = await enquiryOfNumber(team);
+    await until(async () => (await enquiry(id)).state === 'ended', 10000, 'the enquiry ended');
+    assert.equal((await enquiry(id)).answered_by, a);
+  });
+
+  test('a phone that rejects (486) stops ringing alone: another answers and the call goes on', async () => {
+    const { number, team } = await line(2);
+    const [a, b] = team.ids;
+    const pa = await phone();
+    const pb = await phone();
+    assert.equal((await register(a, pa)).code, 0);
+    assert.equal((await register(b, pb)).code, 0);
+    const busy = answerOn(a, pa, 'phone_reject');
+    const taker = answerOn(b, pb, 'phone_answer');
+    const call = sipp('invite_answered_bye', { service: number });
+    const nb = await busy;
+    assert.equal(nb.code, 0, nb.out);
+    const r = await call;
+    assert.equal(r.code, 0, r.out);
+    assert.ok(finals(r.log).includes(200), r.log);
+    const t = await taker;
+    assert.equal(t.code, 0, t.out);
+    const id = await enquiryOfNumber(team);
+    await until(async () => (await enquiry(id)).state === 'ended', 10000, 'the enquiry ended');
+    assert.equal((await enquiry(id)).answered_by, b);
+  });
+
+  test('answered from the console while the phone rings: the phone gets CANCEL, the caller 200 (no bridge: a console has no media leg yet)', async () => {
+    const { number, team } = await line(1);
+    const [sid] = team.ids;
+    const ph = await phone();
+    assert.equal((await register(sid, ph)).code, 0);
+    const ringing = answerOn(sid, ph, 'phone_ring');
+    const call = sipp('invite_answered', { service: number });
+    const pending = async () => (await http('GET', '/pending', undefined, team.staff[sid])).body.pending.map((p) => p.enquiry.id);
+    const [id] = await until(async () => {
+      const p = await pending();
+      return p.length === 1 && p;
+    }, 20000, 'the call in the panel');
+    await until(async () => (await stack.redisCli('HLEN', `cc:call:${(await stack.redisCli('GET', `cc:call:enq:${id}`)).stdout.trim()}:rings`)).stdout.trim() === '1',
+      10000, 'the phone rung');
+    const ans = await http('POST', `/enquiries/${id}/answer`, undefined, team.staff[sid]);
+    assert.equal(ans.status, 200, JSON.stringify(ans.body));
+    const p = await ringing;
+    assert.equal(p.code, 0, p.out);
+    assert.ok(finals(p.log).includes(487), p.log);
+    assert.match(p.log, /^CANCEL sip:/m);
+    const end = await http('POST', `/enquiries/${id}/end`, undefined, team.staff[sid]);
+    assert.equal(end.status, 200, JSON.stringify(end.body));
+    const r = await call;
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.log, /^BYE sip:/m);
+    assert.equal((await enquiry(id)).answered_by, sid);
+    await until(async () => !(await mediaLegs()).some((l) => l.leg_id.startsWith('ring-')), 10000, 'the phone\'s leg released');
+  });
+});
