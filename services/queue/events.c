@@ -1,14 +1,12 @@
 /* events: outbox entries -> cc.Event; presence.changed -> reconcile. See events.h. */
 #include "events.h"
+#include "cc_consumer.h"
 #include "cc_events.h"
 #include "cc_log.h"
-#include "cc_time.h"
 #include "codec.h"
 #include "step.h"
 
 #include <jansson.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,117 +109,52 @@ void queue_events_builder_free(struct cc_outbox_builder *b)
 
 /* ---- presence.changed -> reconcile (consumer thread) --------------------------- */
 
-#define BATCH 64
-#define FETCH_WAIT_MS 1000
-#define RETRY_DELAY_MS 500
-
 struct queue_presence {
-    struct queue *q;
-    natsSubscription *sub;
-    pthread_t thread;
-    atomic_bool stop;
+    struct cc_consumer *consumer;
 };
 
-static natsStatus subscribe(struct queue_presence *p, natsSubscription **sub, jsErrCode *jerr)
-{
-    jsSubOptions so;
+/* From when the consumer is first made: older changes are reflected in
+ * presence already, and each reconcile looks at the state as it is now. */
+static const struct cc_consumer_spec presence_spec = {
+    .durable = QUEUE_PRESENCE_DURABLE,
+    .filter = "cc.evt.presence.changed",
+    .what = "presence events",
+    .batch = 64,
+    .retry_delay_ms = 500,
+};
 
-    jsSubOptions_Init(&so);
-    so.Stream = CC_EVENTS_STREAM;
-    so.Config.AckPolicy = js_AckExplicit;
-    so.Config.AckWait = 10LL * 1000 * 1000 * 1000; /* ns */
-    so.Config.MaxDeliver = -1;
-    so.Config.MaxAckPending = 1024;
-    /* from when the consumer is first made: older changes are reflected in
-     * presence already, and each reconcile looks at the state as it is now */
-    so.Config.DeliverPolicy = js_DeliverNew;
-    return js_PullSubscribe(sub, cc_bus_js(p->q->bus), "cc.evt.presence.changed",
-                            QUEUE_PRESENCE_DURABLE, NULL, &so, jerr);
-}
-
-static void handle(struct queue_presence *p, natsMsg *msg)
+static cc_consumer_verdict on_presence(const Cc__Event *ev, int delivered, void *arg)
 {
-    Cc__Event *ev = cc__event__unpack(NULL, (size_t)natsMsg_GetDataLength(msg),
-                                      (const uint8_t *)natsMsg_GetData(msg));
+    struct queue *q = arg;
     redisReply *r = NULL;
+    const char *args[1];
+    cc_status st;
+    (void)delivered;
 
-    if (ev == NULL || ev->staff_id == NULL || ev->staff_id[0] == '\0') {
+    if (ev->staff_id == NULL || ev->staff_id[0] == '\0') {
         cc_log(CC_LOG_WARN, "malformed presence event dropped", NULL);
-        natsMsg_Term(msg, NULL);
-    } else {
-        const char *args[1] = {ev->staff_id};
-        if (queue_step(p->q, Q_RECONCILE, NULL, 1, args, NULL, &r) == CC_OK)
-            natsMsg_Ack(msg, NULL);
-        else
-            natsMsg_NakWithDelay(msg, RETRY_DELAY_MS, NULL);
+        return CC_CONSUMER_DROP;
     }
+    args[0] = ev->staff_id;
+    st = queue_step(q, Q_RECONCILE, NULL, 1, args, NULL, &r);
     freeReplyObject(r);
-    if (ev != NULL)
-        cc__event__free_unpacked(ev, NULL);
-}
-
-static void *run(void *arg)
-{
-    struct queue_presence *p = arg;
-
-    while (!atomic_load(&p->stop)) {
-        natsMsgList list = {0};
-        jsErrCode jerr = 0;
-        natsStatus s = natsSubscription_Fetch(&list, p->sub, BATCH, FETCH_WAIT_MS, &jerr);
-
-        if (s == NATS_TIMEOUT)
-            continue;
-        if (s != NATS_OK) {
-            natsMsgList_Destroy(&list);
-            if (atomic_load(&p->stop))
-                break;
-            cc_log(CC_LOG_WARN, "presence events: fetch failed, retrying", "error",
-                   natsStatus_GetText(s), NULL);
-            cc_sleep_ms(RETRY_DELAY_MS);
-            /* the consumer may be gone (stream recreated): bind again */
-            if (jerr == JSConsumerNotFoundErr || jerr == JSStreamNotFoundErr ||
-                s == NATS_NOT_FOUND) {
-                natsSubscription *sub = NULL;
-                char err[256];
-                jsErrCode e2 = 0;
-                if (cc_events_ensure(p->q->bus, p->q->cfg, err, sizeof(err)) == CC_OK &&
-                    subscribe(p, &sub, &e2) == NATS_OK) {
-                    natsSubscription_Destroy(p->sub);
-                    p->sub = sub;
-                }
-            }
-            continue;
-        }
-        for (int i = 0; i < list.Count; i++)
-            handle(p, list.Msgs[i]);
-        natsMsgList_Destroy(&list);
-    }
-    return NULL;
+    return st == CC_OK ? CC_CONSUMER_ACK : CC_CONSUMER_RETRY;
 }
 
 cc_status queue_presence_start(struct queue_presence **pp, struct queue *q, char *err,
                                size_t errlen)
 {
     struct queue_presence *p = calloc(1, sizeof(*p));
-    jsErrCode jerr = 0;
-    natsStatus s;
+    cc_status st;
 
     *pp = NULL;
     if (p == NULL)
         return CC_ERR_NOMEM;
-    p->q = q;
-    atomic_init(&p->stop, false);
-    s = subscribe(p, &p->sub, &jerr);
-    if (s != NATS_OK) {
-        snprintf(err, errlen, "durable consumer %s: %s (code %d)", QUEUE_PRESENCE_DURABLE,
-                 natsStatus_GetText(s), (int)jerr);
+    st = cc_consumer_start(&p->consumer, q->bus, q->cfg, &presence_spec, on_presence, q, err,
+                           errlen);
+    if (st != CC_OK) {
         free(p);
-        return cc_bus_status(s);
-    }
-    if (pthread_create(&p->thread, NULL, run, p) != 0) {
-        natsSubscription_Destroy(p->sub);
-        free(p);
-        return CC_ERR_IO;
+        return st;
     }
     *pp = p;
     return CC_OK;
@@ -229,15 +162,14 @@ cc_status queue_presence_start(struct queue_presence **pp, struct queue *q, char
 
 void queue_presence_stop(struct queue_presence *p)
 {
-    if (p == NULL || p->sub == NULL)
-        return;
-    atomic_store(&p->stop, true);
-    pthread_join(p->thread, NULL);
-    natsSubscription_Destroy(p->sub); /* no Unsubscribe: the durable outlives us */
-    p->sub = NULL;
+    if (p != NULL)
+        cc_consumer_stop(p->consumer);
 }
 
 void queue_presence_free(struct queue_presence *p)
 {
+    if (p == NULL)
+        return;
+    cc_consumer_free(p->consumer);
     free(p);
 }

@@ -85,9 +85,22 @@ describe('ingress: staff phones', () => {
 
   const register = (sid, ph, { expires = 60, password = 'password-1', scenario = 'register', user = sid } = {}) =>
     sipp(scenario, { service: sid, ip: ph.ip, port: ph.port, keys: { expires }, extra: ['-au', user, '-ap', password] });
-  // A phone scenario waiting for its INVITE (UAS): started before the call.
-  const answerOn = (sid, ph, scenario, sets = {}) =>
-    sipp(scenario, { service: sid, ip: ph.ip, port: ph.port, mport: ph.mport, sets, extra: ['-rtp_echo'] });
+  // A phone scenario waiting for its INVITE (UAS): started before the call,
+  // which waits for .ready (its SIP port bound): a phone that is not
+  // listening yet when another answers would get its INVITE cancelled
+  // before it ever saw it.
+  const answerOn = (sid, ph, scenario, sets = {}) => {
+    const run = sipp(scenario, { service: sid, ip: ph.ip, port: ph.port, mport: ph.mport, sets, extra: ['-rtp_echo'] });
+    run.ready = until(() => udpTaken(ph.ip, ph.port), 20000, `the phone on ${ph.ip}:${ph.port} to listen`);
+    return run;
+  };
+  // Whether a socket is bound to UDP ip:port, read from /proc/net/udp
+  // (looking, not binding: a probe bind could take the port from sipp).
+  const udpTaken = (ip, port) => {
+    const hexIp = ip.split('.').reverse().map((b) => Number(b).toString(16).padStart(2, '0')).join('').toUpperCase();
+    const want = `${hexIp}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+    return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === want);
+  };
 
   const finals = (log) => [...log.matchAll(/^SIP\/2\.0 (\d{3})/gm)].map((m) => Number(m[1]));
   const bindings = async (sid) => {
@@ -171,6 +184,7 @@ describe('ingress: staff phones', () => {
     const ph = await phone();
     assert.equal((await register(sid, ph)).code, 0);
     const staff = answerOn(sid, ph, 'phone_answer');
+    await staff.ready;
     const call = sipp('invite_answered_bye', { service: number });
     // the phone's echo of the caller's audio comes back to the caller:
     // media's counter of what it sent the caller's leg
@@ -205,6 +219,7 @@ describe('ingress: staff phones', () => {
     const [a, b, c] = team.ids;
     const winner = answerOn(a, phones[0], 'phone_answer_bye');
     const losers = [answerOn(b, phones[1], 'phone_ring'), answerOn(c, phones[2], 'phone_ring')];
+    await Promise.all([winner.ready, ...losers.map((l) => l.ready)]);
     const call = sipp('invite_answered', { service: number });
     const w = await winner;
     assert.equal(w.code, 0, w.out);
@@ -235,6 +250,7 @@ describe('ingress: staff phones', () => {
     assert.equal((await register(b, pb)).code, 0);
     const busy = answerOn(a, pa, 'phone_reject');
     const taker = answerOn(b, pb, 'phone_answer');
+    await Promise.all([busy.ready, taker.ready]);
     const call = sipp('invite_answered_bye', { service: number });
     const nb = await busy;
     assert.equal(nb.code, 0, nb.out);
@@ -254,6 +270,7 @@ describe('ingress: staff phones', () => {
     const ph = await phone();
     assert.equal((await register(sid, ph)).code, 0);
     const ringing = answerOn(sid, ph, 'phone_ring');
+    await ringing.ready;
     const call = sipp('invite_answered', { service: number });
     const pending = async () => (await http('GET', '/pending', undefined, team.staff[sid])).body.pending.map((p) => p.enquiry.id);
     const [id] = await until(async () => {
