@@ -404,6 +404,8 @@ cc_status cc_config_load(struct cc_config *cfg, const char *service, char *err, 
         TRY(get_int("CC_MEDIA_THREADS", cpus, 1, 64, &cfg->media_threads, err, errlen));
     }
     TRY(get_int("CC_MEDIA_TIMEOUT_S", 30, 1, 86400, &cfg->media_timeout_s, err, errlen));
+    TRY(get_int("CC_MEDIA_SETUP_TIMEOUT_S", 900, 1, 86400, &cfg->media_setup_timeout_s, err,
+                errlen));
     TRY(get_str("CC_MEDIA_RECORD_DIR", "recordings", cfg->media_record_dir,
                 sizeof(cfg->media_record_dir), err, errlen));
     TRY(get_int("CC_HEARTBEAT_TIMEOUT_S", 30, 1, 3600, &cfg->heartbeat_timeout_s, err, errlen));

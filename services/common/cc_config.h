@@ -61,7 +61,8 @@ struct cc_config {
     int media_port_min;          /* CC_MEDIA_PORT_MIN */
     int media_port_max;          /* CC_MEDIA_PORT_MAX */
     int media_threads;           /* CC_MEDIA_THREADS: packet loops (default: CPUs) */
-    int media_timeout_s;         /* CC_MEDIA_TIMEOUT_S: a leg with no RTP this long ends */
+    int media_timeout_s;         /* CC_MEDIA_TIMEOUT_S: a bridged leg with no RTP this long ends */
+    int media_setup_timeout_s;   /* CC_MEDIA_SETUP_TIMEOUT_S: the same for a leg not bridged */
     char media_record_dir[512];  /* CC_MEDIA_RECORD_DIR: where recordings are written */
     int heartbeat_timeout_s;     /* CC_HEARTBEAT_TIMEOUT_S: no heartbeat this long = offline */
     int session_ttl_s;           /* CC_SESSION_TTL_S: staff login lifetime */

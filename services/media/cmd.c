@@ -196,6 +196,9 @@ static cc_status run(struct media_loop *l, struct loop_cmd *c, int64_t now)
     case OP_BRIDGE:
         if (bridge(l, c, leg) != CC_OK)
             return c->st;
+        /* the bridged window (CC_MEDIA_TIMEOUT_S) starts now: the time a
+         * caller waited or a phone rang, quiet, is not counted in it */
+        leg->quiet_since_us = leg->bridge->staff->quiet_since_us = now;
         break;
     case OP_UNBRIDGE:
         if (leg->bridge == NULL)

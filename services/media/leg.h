@@ -127,7 +127,8 @@ struct leg {
 
     int64_t created_wall_ms;
     int64_t last_rx_wall_ms;
-    int64_t quiet_since_us;          /* last packet, or creation; moved on by hold time */
+    int64_t quiet_since_us;          /* last packet, creation or bridging; moved on by hold time */
+    bool timed_out;                  /* relay_timeouts: ends in this tick */
 
     struct leg *prev, *next;         /* the loop's list */
 };

@@ -217,6 +217,7 @@ cc_status media_loop_start(struct media_loop **lp, const struct media_loop_cfg *
     l->cfg = *cfg;
     l->events = events;
     l->timeout_us = (int64_t)cfg->timeout_s * 1000000;
+    l->setup_timeout_us = (int64_t)cfg->setup_timeout_s * 1000000;
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     l->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);

@@ -72,7 +72,8 @@ struct loop_cmd {
 struct media_loop_cfg {
     int index;
     int cpu;             /* pinned to this core; -1: not pinned */
-    int timeout_s;       /* CC_MEDIA_TIMEOUT_S */
+    int timeout_s;       /* CC_MEDIA_TIMEOUT_S: a bridged leg */
+    int setup_timeout_s; /* CC_MEDIA_SETUP_TIMEOUT_S: a leg not bridged (waiting, ringing) */
     uint32_t ring_slots; /* recording ring */
 };
 

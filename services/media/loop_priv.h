@@ -23,7 +23,8 @@ struct media_loop {
     pthread_t thread;
     bool started;
     int epfd, evfd, tfd;
-    int64_t timeout_us;
+    int64_t timeout_us;       /* a bridged leg quiet this long ends */
+    int64_t setup_timeout_us; /* a leg not bridged (its caller waiting, a phone ringing) */
     struct media_events *events;
     struct rec_ring *ring;
 

@@ -63,6 +63,7 @@ static int start_plane(struct media *m, struct cc_service *svc)
         struct media_loop_cfg lc = {.index = i,
                                     .cpu = cpus > 0 ? (int)(i % cpus) : -1,
                                     .timeout_s = cfg->media_timeout_s,
+                                    .setup_timeout_s = cfg->media_setup_timeout_s,
                                     .ring_slots = RING_SLOTS};
         if (media_loop_start(&m->loops[i], &lc, m->events, err, sizeof(err)) != CC_OK) {
             cc_log(CC_LOG_ERROR, err, NULL);

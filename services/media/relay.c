@@ -403,12 +403,20 @@ void relay_tick(struct media_loop *l, int64_t now, int frames)
 
 void relay_timeouts(struct media_loop *l, int64_t now)
 {
-    struct leg *leg = l->legs;
-
-    while (leg != NULL) {
-        struct leg *next = leg->next;
-        if ((leg->bridge == NULL || !leg->bridge->held) &&
-            now - leg->quiet_since_us >= l->timeout_us) {
+    /* decided for every leg first, then ended: both quiet legs of a bridge
+     * end in the same tick, neither falling back to the setup window
+     * because the other was unbridged by its end */
+    for (struct leg *leg = l->legs; leg != NULL; leg = leg->next) {
+        /* a caller waiting in the queue or a phone ringing sends nothing
+         * (no answer SDP yet): until it is bridged a leg has the longer
+         * setup window; on hold none */
+        int64_t limit = leg->bridge != NULL ? l->timeout_us : l->setup_timeout_us;
+        leg->timed_out =
+            (leg->bridge == NULL || !leg->bridge->held) && now - leg->quiet_since_us >= limit;
+    }
+    for (struct leg *leg = l->legs, *next; leg != NULL; leg = next) {
+        next = leg->next;
+        if (leg->timed_out) {
             struct media_event *ev = calloc(1, sizeof(*ev));
             if (ev != NULL) {
                 ev->kind = MEV_LEG_ENDED;
@@ -418,7 +426,6 @@ void relay_timeouts(struct media_loop *l, int64_t now)
             relay_end_leg(l, leg, now, ev != NULL ? &ev->leg : NULL, ev != NULL ? ev->path : NULL);
             post_event(l, ev);
         }
-        leg = next;
     }
 }
 

@@ -11,6 +11,7 @@ import { binDir, run, sleep, startStack, until } from './lib/stack.mjs';
 import { CODEC, ERR, decodeEvent, decodeReply, mediaClient, natsCollector, phone } from './lib/media.mjs';
 
 const TIMEOUT_S = 3;
+const SETUP_TIMEOUT_S = 8; // a leg not bridged: a caller waiting, a phone ringing
 let stack;
 let media;
 let natsPort;
@@ -19,7 +20,7 @@ let stats;
 const phones = [];
 
 before(async () => {
-  stack = await startStack({ CC_SERVICES: 'media', CC_MEDIA_TIMEOUT_S: String(TIMEOUT_S), CC_MEDIA_THREADS: '2' });
+  stack = await startStack({ CC_SERVICES: 'media', CC_MEDIA_TIMEOUT_S: String(TIMEOUT_S), CC_MEDIA_SETUP_TIMEOUT_S: String(SETUP_TIMEOUT_S), CC_MEDIA_THREADS: '2' });
   natsPort = stack.ports.CC_NATS_PORT;
   const list = decodeReply(await natsRequest(natsPort, 'cc.media.list', Buffer.alloc(0)));
   media = mediaClient(natsPort, list.instance);
@@ -315,7 +316,7 @@ test('a recording is finalised when a leg is released', async () => {
   ok(await media.call('release', { leg_id: s.leg_id }));
 });
 
-test(`a leg with no RTP for CC_MEDIA_TIMEOUT_S ends with media_timeout; hold does not count`, async () => {
+test(`a bridged leg with no RTP for CC_MEDIA_TIMEOUT_S ends with media_timeout, one not bridged after CC_MEDIA_SETUP_TIMEOUT_S; hold does not count`, async () => {
   const p = await newPhone(440);
   const leg = ok(await media.call('allocate', { leg_id: 'quiet-1' })).leg;
   ok(await media.call('remote', { leg_id: leg.leg_id, ip: '127.0.0.1', port: p.port, codec: CODEC.PCMA }));
@@ -326,7 +327,13 @@ test(`a leg with no RTP for CC_MEDIA_TIMEOUT_S ends with media_timeout; hold doe
   await sleep(200);
   ok(await media.call('hold', { leg_id: c.leg_id }));
   hangUp(caller, staff);
-  const ended = await events.wait((m) => m.subject === 'cc.evt.media.leg_ended' && decodeEvent(m.payload).media.legs[0].leg_id === 'quiet-1', (TIMEOUT_S + 4) * 1000, 'leg_ended');
+  // quiet-1 is not bridged (a caller waiting in the queue sends nothing
+  // before the answer): past CC_MEDIA_TIMEOUT_S it is still there
+  const t0 = Date.now();
+  await sleep((TIMEOUT_S + 2) * 1000);
+  assert.ok(ok(await media.call('list')).legs.some((l) => l.leg_id === 'quiet-1'), 'a leg not bridged has the setup window');
+  const ended = await events.wait((m) => m.subject === 'cc.evt.media.leg_ended' && decodeEvent(m.payload).media.legs[0].leg_id === 'quiet-1', (SETUP_TIMEOUT_S + 4) * 1000, 'leg_ended');
+  assert.ok(Date.now() - t0 >= (SETUP_TIMEOUT_S - 1) * 1000, 'ended by the setup window');
   const e = decodeEvent(ended.payload);
   assert.equal(e.reason, 'media_timeout');
   assert.equal(e.type, 'media.leg_ended');
