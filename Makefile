@@ -149,6 +149,7 @@ FUZZ_OBJS_fuzz_visitor   := $(B)/obj/services/gateway/visitor.o
 FUZZ_OBJS_fuzz_audit_limit := $(FUZZ_OBJS_fuzz_http_path)
 FUZZ_OBJS_fuzz_ws_protocol := $(B)/obj/services/gateway/handshake.o
 FUZZ_OBJS_fuzz_page        := $(B)/obj/services/gateway/page.o
+FUZZ_OBJS_fuzz_call_body   := $(B)/obj/services/gateway/callbody.o
 FUZZ_OBJS_fuzz_rtp       := $(B)/obj/services/media/rtp.o
 FUZZ_OBJS_fuzz_sip       := $(B)/obj/services/ingress/sdp.o $(B)/obj/services/ingress/number.o $(B)/obj/services/ingress/contact.o
 define fuzz

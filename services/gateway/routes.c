@@ -5,6 +5,7 @@
  */
 #include "routes.h"
 #include "audit.h"
+#include "callctl.h"
 #include "directory.h"
 #include "enquiries.h"
 #include "staff.h"
@@ -45,6 +46,12 @@ static const struct route routes[] = {
     {"POST", "/api/v1/enquiries/{id}/close", gw_enquiries_close, BUS},
     {"GET POST", "/api/v1/enquiries/{id}/messages", gw_enquiries_messages, BUS},
     {"POST DELETE", "/api/v1/enquiries/{id}/transfer", gw_enquiries_transfer, BUS},
+    {"POST", "/api/v1/enquiries/{id}/call/hold", gw_call_control, BUS},
+    {"POST", "/api/v1/enquiries/{id}/call/resume", gw_call_control, BUS},
+    {"POST", "/api/v1/enquiries/{id}/call/mute", gw_call_control, BUS},
+    {"POST", "/api/v1/enquiries/{id}/call/unmute", gw_call_control, BUS},
+    {"POST", "/api/v1/enquiries/{id}/call/dtmf", gw_call_control, BUS},
+    {"POST", "/api/v1/enquiries/{id}/call/record", gw_call_control, BUS},
     {"GET POST", "/api/v1/groups", gw_directory_collection, BUS},
     {"GET PUT DELETE", "/api/v1/groups/{id}", gw_directory_item, BUS},
     {"GET POST", "/api/v1/staff", gw_directory_collection, BUS},

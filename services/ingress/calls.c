@@ -194,6 +194,12 @@ static cc_status enquiry_create(struct ingress *in, const struct sip_req *r, con
 
 cc_status calls_enquiry_end(struct ingress *in, const struct call *c, const char *staff_id)
 {
+    return calls_enquiry_end_why(in, c, staff_id, NULL);
+}
+
+cc_status calls_enquiry_end_why(struct ingress *in, const struct call *c, const char *staff_id,
+                                const char *reason)
+{
     Cc__EnquiryRequest req = CC__ENQUIRY_REQUEST__INIT;
     Cc__EnquiryActor actor = CC__ENQUIRY_ACTOR__INIT;
     Cc__RequestMeta meta = CC__REQUEST_META__INIT;
@@ -215,6 +221,8 @@ cc_status calls_enquiry_end(struct ingress *in, const struct call *c, const char
     req.enquiry_id = (char *)enq;
     req.actor = &actor;
     req.meta = &meta;
+    if (reason != NULL)
+        req.end_reason = (char *)reason;
     st = cc_bus_request(in->bus, "cc.queue.end", &req.base, &cc__enquiry_reply__descriptor,
                         in->cfg->request_timeout_ms, &rep);
     if (st == CC_OK) {

@@ -37,6 +37,10 @@ struct call;
  * a pending one is cancelled, an answered one ended), or as staff_id when
  * not NULL (the staff member hung up). Ended already is fine. */
 cc_status calls_enquiry_end(struct ingress *in, const struct call *c, const char *staff_id);
+/* The same with an end reason the queue records instead of the actor's
+ * ("media_timeout"); NULL or "" as calls_enquiry_end. */
+cc_status calls_enquiry_end_why(struct ingress *in, const struct call *c, const char *staff_id,
+                                const char *reason);
 
 /* delivered: how many times JetStream has delivered this fact (1 first). */
 enum fact_result calls_on_fact(struct ingress *in, const Cc__Event *ev, int delivered);

@@ -3,8 +3,10 @@
 #include "calls.h"
 #include "cc_events.h"
 #include "cc_log.h"
+#include "control.h"
 #include "facts.h"
 #include "lua_ingress.h"
+#include "mediafacts.h"
 #include "sip.h"
 #include "work.h"
 
@@ -53,6 +55,10 @@ cc_status ingress_start(struct ingress **ip, struct cc_bus *bus, struct cc_redis
         st = sip_start(&in->sip, cfg, on_sip_request, in, err, errlen);
     if (st == CC_OK)
         st = facts_start(&in->facts, in, err, errlen);
+    if (st == CC_OK)
+        st = mediafacts_start(&in->mediafacts, in, err, errlen);
+    if (st == CC_OK && (st = control_start(in)) != CC_OK)
+        snprintf(err, errlen, "cannot subscribe to cc.ingress.control: %s", cc_status_str(st));
     if (st != CC_OK) {
         ingress_free(in);
         return st;
@@ -66,6 +72,7 @@ void ingress_stop(struct ingress *in)
     if (in == NULL)
         return;
     facts_stop(in->facts);
+    mediafacts_stop(in->mediafacts);
     /* the SIP thread first: nothing new reaches the workers, which then
      * finish what they hold (their replies are dropped with the stack) */
     sip_stop(in->sip);
@@ -78,6 +85,7 @@ void ingress_free(struct ingress *in)
         return;
     ingress_stop(in);
     facts_free(in->facts);
+    mediafacts_free(in->mediafacts);
     work_free(in->work);
     sip_free(in->sip);
     free(in);

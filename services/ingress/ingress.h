@@ -8,6 +8,8 @@
  *              trunk; answered / missed / blocked / ended from the enquiry
  *   callstore.c  the call in Redis (cc:call:<id>), changed by Lua steps only
  *   facts.c    the JetStream consumer "ingress-enquiry" of the enquiry facts
+ *   mediafacts.c  the consumer "ingress-media": a media timeout ends the call
+ *   control.c  call controls for the staff in a call (cc.ingress.control)
  *   medialeg.c requests to a media node (allocate, remote, release)
  *   phones.c   staff phones: REGISTER, ringing them for an offered call, their
  *              answer through the atomic answer step, CANCEL, BYE, the bridge
@@ -33,6 +35,7 @@ enum ingress_script {
 struct sip;
 struct work;
 struct facts;
+struct mediafacts;
 
 /* Shared by every thread of the service: immutable after ingress_start,
  * except through the thread-safe objects it points to (bus, redis, sip,
@@ -46,10 +49,11 @@ struct ingress {
     struct sip *sip;
     struct work *work;
     struct facts *facts;
+    struct mediafacts *mediafacts;
 };
 
-/* Registers the scripts, starts the workers, the SIP thread and the facts
- * consumer. bus, redis and cfg are borrowed until ingress_free. */
+/* Registers the scripts, starts the workers, the SIP thread, the facts
+ * consumers and the call controls. bus, redis and cfg are borrowed until ingress_free. */
 cc_status ingress_start(struct ingress **ip, struct cc_bus *bus, struct cc_redis *redis,
                         const struct cc_config *cfg, char *err, size_t errlen);
 /* Stops the consumer, the SIP thread and the workers (before the bus drains). */

@@ -139,3 +139,38 @@ cc_status media_bridge(struct ingress *in, const char *node, const char *caller_
         cc__media_reply__free_unpacked(rep, NULL);
     return st;
 }
+
+cc_status media_leg_cmd(struct ingress *in, const char *node, const char *verb,
+                        const char *leg_id, struct media_leg_state *out, char *why, size_t whylen)
+{
+    Cc__MediaLegRequest req = CC__MEDIA_LEG_REQUEST__INIT;
+    Cc__MediaReply *rep = NULL;
+    cc_status st;
+
+    req.leg_id = (char *)leg_id;
+    st = call(in, node, verb, &req.base, &rep, why, whylen);
+    if (st == CC_OK && out != NULL) {
+        out->held = rep->leg != NULL && rep->leg->held;
+        out->muted = rep->leg != NULL && rep->leg->muted;
+        snprintf(out->record_path, sizeof(out->record_path), "%s",
+                 rep->record_path != NULL ? rep->record_path : "");
+    }
+    if (rep != NULL)
+        cc__media_reply__free_unpacked(rep, NULL);
+    return st;
+}
+
+cc_status media_dtmf(struct ingress *in, const char *node, const char *leg_id, const char *digits,
+                     char *why, size_t whylen)
+{
+    Cc__MediaDtmfRequest req = CC__MEDIA_DTMF_REQUEST__INIT;
+    Cc__MediaReply *rep = NULL;
+    cc_status st;
+
+    req.leg_id = (char *)leg_id;
+    req.digits = (char *)digits;
+    st = call(in, node, "dtmf", &req.base, &rep, why, whylen);
+    if (rep != NULL)
+        cc__media_reply__free_unpacked(rep, NULL);
+    return st;
+}

@@ -6,6 +6,7 @@
  */
 #ifndef INGRESS_MEDIALEG_H
 #define INGRESS_MEDIALEG_H
+#include <stdbool.h>
 #include <stddef.h>
 #include "cc_status.h"
 #include "ingress.h"
@@ -30,6 +31,24 @@ cc_status media_remote(struct ingress *in, const char *node, const char *leg_id,
 /* Releases the leg; an unknown leg (released already, or by media's
  * timeout) is fine. */
 cc_status media_release(struct ingress *in, const char *node, const char *leg_id);
+
+/* What a control left on a leg, as media answered (call controls). */
+struct media_leg_state {
+    bool held;             /* its bridge is on hold */
+    bool muted;            /* what its phone sends is not relayed */
+    char record_path[512]; /* record_start / record_stop: the WAV file */
+};
+
+/* A request naming one leg: hold, unhold, mute, unmute, record_start,
+ * record_stop. *out (may be NULL) the leg as media left it. Media's errors
+ * as their status (CC_ERR_CONFLICT: not bridged, recording already, ...),
+ * its message in why. */
+cc_status media_leg_cmd(struct ingress *in, const char *node, const char *verb,
+                        const char *leg_id, struct media_leg_state *out, char *why,
+                        size_t whylen);
+/* Sends digits to leg_id as RFC 4733 events (media's default duration). */
+cc_status media_dtmf(struct ingress *in, const char *node, const char *leg_id, const char *digits,
+                     char *why, size_t whylen);
 
 /* Relays between the caller's leg and a staff phone's leg (both on node). */
 cc_status media_bridge(struct ingress *in, const char *node, const char *caller_leg,

@@ -63,8 +63,28 @@ static void transfers_from(Cc__Enquiry *e, const char *text, size_t len)
     json_decref(j);
 }
 
+/* The recordings: a JSON array of paths written by lua/recording.lua. */
+static void recordings_from(Cc__Enquiry *e, const char *text, size_t len)
+{
+    json_t *j = json_loadb(text, len, 0, NULL);
+    size_t n = json_is_array(j) ? json_array_size(j) : 0;
+    char **p = n > 0 ? calloc(n, sizeof(*p)) : NULL;
+
+    for (size_t i = 0; p != NULL && i < n; i++) {
+        const char *s = json_string_value(json_array_get(j, i));
+        p[e->n_recordings] = strdup(s != NULL ? s : "");
+        if (p[e->n_recordings] != NULL)
+            e->n_recordings++;
+    }
+    e->recordings = p;
+    json_decref(j);
+}
+
 void enquiry_clear(Cc__Enquiry *e)
 {
+    for (size_t i = 0; i < e->n_recordings; i++)
+        free(e->recordings[i]);
+    free(e->recordings);
     for (size_t i = 0; i < e->n_transfers; i++) {
         Cc__Transfer *t = e->transfers[i];
         free(t->from_staff_id);
@@ -118,6 +138,8 @@ static void set_field(Cc__Enquiry *e, const char *k, char *v, size_t vlen)
         e->room_id = v;
     else if (strcmp(k, "transfers") == 0 && e->n_transfers == 0)
         transfers_from(e, v, vlen);
+    else if (strcmp(k, "recordings") == 0 && e->recordings == NULL)
+        recordings_from(e, v, vlen);
 }
 
 void enquiry_from_kv(Cc__Enquiry *e, redisReply **kv, size_t n)

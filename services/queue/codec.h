@@ -2,8 +2,9 @@
  * codec: an enquiry as Redis holds it (the hash cc:enq:<id>, or its JSON
  * snapshot in an outbox entry) to the cc.Enquiry protobuf.
  *
- * Strings are borrowed from the source except the transfer history, which is
- * decoded from its JSON and owned by the message: enquiry_clear() frees it.
+ * Strings are borrowed from the source except the transfer history and the
+ * recordings, which are decoded from their JSON and owned by the message:
+ * enquiry_clear() frees them.
  */
 #ifndef QUEUE_CODEC_H
 #define QUEUE_CODEC_H
@@ -16,7 +17,7 @@
 void enquiry_from_kv(Cc__Enquiry *e, redisReply **kv, size_t n);
 /* From a JSON object of the same fields; strings borrowed from o. */
 void enquiry_from_json(Cc__Enquiry *e, const json_t *o);
-/* Frees what enquiry_from_* allocated (the transfer history) and resets e. */
+/* Frees what enquiry_from_* allocated (transfers, recordings) and resets e. */
 void enquiry_clear(Cc__Enquiry *e);
 
 Cc__EnquiryState enquiry_state_of(const char *s);

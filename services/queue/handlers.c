@@ -22,6 +22,7 @@
 #include "cc_time.h"
 #include "codec.h"
 #include "queue.h"
+#include "recording.h"
 #include "step.h"
 
 #include <openssl/evp.h>
@@ -499,10 +500,15 @@ static cc_status end_step(struct queue *q, Cc__EnquiryRequest *req, Cc__Error *e
         {"already", CC_ERR_CONFLICT, "the enquiry has already ended", NULL},
     };
     char actor[96], follow[24];
-    const char *args[3] = {req->enquiry_id, actor, follow};
+    const char *args[4] = {req->enquiry_id, actor, follow, req->end_reason};
     redisReply *r = NULL;
     cc_status st;
 
+    /* an end reason of a call that no side hung up: only ingress sets one */
+    if (req->end_reason[0] != '\0' && strcmp(req->end_reason, "media_timeout") != 0) {
+        set_error(err, CC_ERR_INVALID, "end_reason is \"\" or \"media_timeout\"", "end_reason");
+        return CC_ERR_INVALID;
+    }
     if (req->actor->operator_)
         snprintf(actor, sizeof(actor), "admin");
     else if (is_visitor(req->actor))
@@ -510,7 +516,7 @@ static cc_status end_step(struct queue *q, Cc__EnquiryRequest *req, Cc__Error *e
     else
         snprintf(actor, sizeof(actor), "staff:%s", req->actor->staff_id);
     snprintf(follow, sizeof(follow), "%lld", (long long)q->cfg->followup_s * 1000);
-    st = queue_step(q, Q_END, req->meta, 3, args, NULL, &r);
+    st = queue_step(q, Q_END, req->meta, 4, args, NULL, &r);
     if (st != CC_OK)
         step_error(err, st);
     else if (refused(queue_step_result(r), refusals, sizeof(refusals) / sizeof(refusals[0]), err))
@@ -804,6 +810,7 @@ cc_status queue_handlers_subscribe(struct queue *q)
         {"cc.queue.close", &cc__enquiry_request__descriptor, on_close},
         {"cc.queue.chat", &cc__chat_request__descriptor, on_chat},
         {"cc.queue.transfer", &cc__transfer_request__descriptor, on_transfer},
+        {"cc.queue.recording", &cc__recording_request__descriptor, queue_on_recording},
     };
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
         cc_status st =

@@ -22,7 +22,7 @@ cc_status queue_start(struct queue **qp, struct cc_bus *bus, struct cc_redis *re
         [Q_FOLLOWUPS] = queue_lua_followups, [Q_IDLE] = queue_lua_idle,
         [Q_CHAT] = queue_lua_chat,           [Q_TRANSFER] = queue_lua_transfer,
         [Q_XCANCEL] = queue_lua_transfer_cancel, [Q_CLOSE] = queue_lua_close,
-        [Q_HOLDS] = queue_lua_holds,
+        [Q_HOLDS] = queue_lua_holds,         [Q_RECORDING] = queue_lua_recording,
     };
     struct queue_all *a = calloc(1, sizeof(*a));
     struct queue *q = &a->q;

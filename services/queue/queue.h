@@ -35,6 +35,7 @@ enum queue_script {
     Q_XCANCEL,
     Q_CLOSE,
     Q_HOLDS,
+    Q_RECORDING,
     Q_SCRIPT_COUNT
 };
 

@@ -7,13 +7,13 @@
 // carrier (invite_*.xml) against the real stack.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { natsRequest } from './lib/nats.mjs';
 import { decodeReply } from './lib/media.mjs';
-import { apiClient, freePort, repo, startStack, until } from './lib/stack.mjs';
+import { finals, sipTools } from './lib/sip.mjs';
+import { apiClient, startStack, until } from './lib/stack.mjs';
 import { makeTeam } from './lib/team.mjs';
 
 const ADMIN = 'phones-admin-token-0123456789abcdef';
@@ -24,19 +24,21 @@ describe('ingress: staff phones', () => {
   let sipPort;
   let work;
   let numberN = 0;
-  let addrN = 10;
-  const running = new Set();
+  let tools;
+  let phone, sipp, register, answerOn;
 
   before(async () => {
     stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_LOG_LEVEL: process.env.CC_LOG_LEVEL ?? 'info' });
     http = apiClient(stack);
     sipPort = stack.ports.CC_SIP_PORT;
     work = mkdtempSync(path.join(os.tmpdir(), 'cc-phones-'));
+    tools = sipTools(sipPort, work);
+    ({ phone, sipp, register, answerOn } = tools);
     const t = await http('PUT', '/trunks/carrier', { name: 'Test carrier', addresses: ['127.0.0.1/32'] }, ADMIN);
     assert.equal(t.status, 201, JSON.stringify(t.body));
   });
   after(async () => {
-    for (const p of running) p.kill('SIGKILL');
+    for (const p of tools?.running ?? []) p.kill('SIGKILL');
     if (work) rmSync(work, { recursive: true, force: true });
     const res = await stack?.stop();
     assert.equal(res?.code, 0);
@@ -51,58 +53,6 @@ describe('ingress: staff phones', () => {
     return { number, team };
   }
 
-  // A phone: a loopback address of its own and a SIP and a media port.
-  async function phone() {
-    return { ip: `127.0.0.${++addrN}`, port: await freePort(), mport: await freePort() };
-  }
-
-  // Runs sipp; resolves {code, log, out}. ip/port: sipp's own; keys: -key
-  // pairs, sets: -set pairs (the scenarios' pauses); extra: more arguments.
-  function sipp(scenario, { service = 'probe', ip = '127.0.0.1', port, mport, keys = {}, sets = {}, extra = [], timeoutS = 90 } = {}) {
-    const name = `${scenario}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
-    const msgFile = path.join(work, `${name}.msg`);
-    const errFile = path.join(work, `${name}.err`);
-    const start = async () => {
-      const args = [`127.0.0.1:${sipPort}`, '-sf', path.join(repo, 'tests/sip', `${scenario}.xml`),
-        '-s', service, '-m', '1', '-t', 'u1', '-i', ip, '-p', String(port ?? await freePort()),
-        '-mi', ip, '-mp', String(mport ?? await freePort()), '-trace_msg', '-message_file', msgFile,
-        '-trace_err', '-error_file', errFile, '-timeout', `${timeoutS}s`, '-timeout_error', '-nostdin', ...extra];
-      for (const [k, v] of Object.entries(keys)) args.push('-key', k, String(v));
-      for (const [k, v] of Object.entries(sets)) args.push('-set', k, String(v));
-      const p = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
-      running.add(p);
-      let out = '';
-      p.stdout.on('data', (d) => (out += d));
-      p.stderr.on('data', (d) => (out += d));
-      const code = await new Promise((r) => p.on('exit', (c) => r(c)));
-      running.delete(p);
-      const log = existsSync(msgFile) ? readFileSync(msgFile, 'utf8') : '';
-      const err = existsSync(errFile) ? readFileSync(errFile, 'utf8') : '';
-      return { code, log, out: out.slice(-2000) + err };
-    };
-    return start();
-  }
-
-  const register = (sid, ph, { expires = 60, password = 'password-1', scenario = 'register', user = sid } = {}) =>
-    sipp(scenario, { service: sid, ip: ph.ip, port: ph.port, keys: { expires }, extra: ['-au', user, '-ap', password] });
-  // A phone scenario waiting for its INVITE (UAS): started before the call,
-  // which waits for .ready (its SIP port bound): a phone that is not
-  // listening yet when another answers would get its INVITE cancelled
-  // before it ever saw it.
-  const answerOn = (sid, ph, scenario, sets = {}) => {
-    const run = sipp(scenario, { service: sid, ip: ph.ip, port: ph.port, mport: ph.mport, sets, extra: ['-rtp_echo'] });
-    run.ready = until(() => udpTaken(ph.ip, ph.port), 20000, `the phone on ${ph.ip}:${ph.port} to listen`);
-    return run;
-  };
-  // Whether a socket is bound to UDP ip:port, read from /proc/net/udp
-  // (looking, not binding: a probe bind could take the port from sipp).
-  const udpTaken = (ip, port) => {
-    const hexIp = ip.split('.').reverse().map((b) => Number(b).toString(16).padStart(2, '0')).join('').toUpperCase();
-    const want = `${hexIp}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-    return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === want);
-  };
-
-  const finals = (log) => [...log.matchAll(/^SIP\/2\.0 (\d{3})/gm)].map((m) => Number(m[1]));
   const bindings = async (sid) => {
     const out = (await stack.redisCli('HKEYS', `cc:reg:${sid}`)).stdout.trim();
     return out === '' ? [] : out.split('\n');
