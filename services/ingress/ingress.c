@@ -5,6 +5,7 @@
 #include "cc_log.h"
 #include "facts.h"
 #include "lua_ingress.h"
+#include "outbound.h"
 #include "sip.h"
 #include "work.h"
 
@@ -32,6 +33,7 @@ cc_status ingress_start(struct ingress **ip, struct cc_bus *bus, struct cc_redis
         [I_CALL_SET] = ingress_lua_call_set,
         [I_REG] = ingress_lua_reg,
         [I_RING_SET] = ingress_lua_ring_set,
+        [I_OUT_NEW] = ingress_lua_out_new,
     };
     struct ingress *in = calloc(1, sizeof(*in));
     cc_status st = in != NULL ? CC_OK : CC_ERR_NOMEM;
@@ -53,6 +55,8 @@ cc_status ingress_start(struct ingress **ip, struct cc_bus *bus, struct cc_redis
         st = sip_start(&in->sip, cfg, on_sip_request, in, err, errlen);
     if (st == CC_OK)
         st = facts_start(&in->facts, in, err, errlen);
+    if (st == CC_OK && (st = outbound_start(in)) != CC_OK)
+        snprintf(err, errlen, "cannot subscribe to cc.ingress.call.*");
     if (st != CC_OK) {
         ingress_free(in);
         return st;
