@@ -6,6 +6,7 @@
 #include "routes.h"
 #include "audit.h"
 #include "callctl.h"
+#include "calls.h"
 #include "directory.h"
 #include "enquiries.h"
 #include "staff.h"
@@ -63,6 +64,8 @@ static const struct route routes[] = {
     {"GET POST", "/api/v1/trunks", gw_directory_collection, BUS},
     {"GET PUT DELETE", "/api/v1/trunks/{id}", gw_directory_item, BUS},
     {"GET", "/api/v1/audit", gw_audit_list, BUS},
+    {"POST", "/api/v1/calls", gw_calls_create, BUS},
+    {"GET DELETE", "/api/v1/calls/{id}", gw_calls_item, BUS},
 };
 
 /* True when path matches pattern segment by segment; a "{id}" segment

@@ -216,6 +216,10 @@ void gw_staff_activity(struct gw_ctx *ctx, const struct gw_request *req, struct 
     if (in->staff_id[0] != '\0' && strcmp(in->staff_id, who.id) != 0) {
         gw_reply_error(r, 403, "forbidden", "a staff member sets only their own activity",
                        "staff_id");
+    } else if (in->call_id[0] != '\0' || in->reason[0] != '\0') {
+        /* the activity of a call through the platform is the system's */
+        gw_reply_error(r, 400, "invalid", "unknown field",
+                       in->call_id[0] != '\0' ? "call_id" : "reason");
     } else {
         Cc__SetActivityRequest ar = *in;
         ar.staff_id = who.id;

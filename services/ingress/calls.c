@@ -9,6 +9,7 @@
 #include "enquiry.pb-c.h"
 #include "medialeg.h"
 #include "number.h"
+#include "outbound.h"
 #include "phones.h"
 #include "sdp.h"
 #include "trunk.h"
@@ -464,6 +465,16 @@ static void on_bye(struct ingress *in, const struct sip_req *r)
         reply(in, r->txn, 503, NULL);
         return;
     }
+    {
+        struct call c = {0};
+        bool out = call_read(in, id, &c) == CC_OK && outbound_is(&c);
+        call_clear(&c);
+        if (out) { /* the callee of an outbound call hung up */
+            reply(in, r->txn, 200, NULL);
+            outbound_end(in, id, "callee_hung_up");
+            return;
+        }
+    }
     end_call(in, id, "caller_hung_up");
     reply(in, r->txn, 200, NULL);
 }
@@ -551,10 +562,14 @@ void calls_on_request(struct ingress *in, const struct sip_req *r)
         phones_on_register(in, r);
         break;
     case SIP_REQ_RING_OK:
-        phones_on_ring_ok(in, r);
-        break;
     case SIP_REQ_RING_FAILED:
-        phones_on_ring_failed(in, r);
+    case SIP_REQ_RING_PROGRESS:
+        if (strncmp(r->ring, OUTBOUND_DIAL_PREFIX, strlen(OUTBOUND_DIAL_PREFIX)) == 0)
+            outbound_on_dial(in, r); /* the carrier's answer to an outbound call */
+        else if (r->kind == SIP_REQ_RING_OK)
+            phones_on_ring_ok(in, r);
+        else if (r->kind == SIP_REQ_RING_FAILED)
+            phones_on_ring_failed(in, r);
         break;
     }
 }
@@ -721,10 +736,16 @@ enum fact_result calls_on_fact(struct ingress *in, const Cc__Event *ev, int deli
     st = call_lookup(in, "enq", e->id, id);
     if (st == CC_ERR_NOT_FOUND) {
         /* not a call of ours, or one whose INVITE step has not yet stored
-         * its enquiry: wait while some call is being created */
+         * its enquiry: wait while some call is being created. A call that
+         * left "creating" between the lookup and this check has stored its
+         * enquiry (one step does both): look again before giving up */
         if (creating(in, &busy) != CC_OK)
             return FACT_RETRY;
-        return busy && delivered < FOREIGN_DELIVERIES ? FACT_RETRY : FACT_DONE;
+        if (busy)
+            return delivered < FOREIGN_DELIVERIES ? FACT_RETRY : FACT_DONE;
+        st = call_lookup(in, "enq", e->id, id);
+        if (st == CC_ERR_NOT_FOUND)
+            return FACT_DONE;
     }
     if (st != CC_OK || owner(in, id, &ours) != CC_OK)
         return FACT_RETRY;

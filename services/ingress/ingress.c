@@ -7,6 +7,7 @@
 #include "facts.h"
 #include "lua_ingress.h"
 #include "mediafacts.h"
+#include "outbound.h"
 #include "sip.h"
 #include "work.h"
 
@@ -34,6 +35,7 @@ cc_status ingress_start(struct ingress **ip, struct cc_bus *bus, struct cc_redis
         [I_CALL_SET] = ingress_lua_call_set,
         [I_REG] = ingress_lua_reg,
         [I_RING_SET] = ingress_lua_ring_set,
+        [I_OUT_NEW] = ingress_lua_out_new,
     };
     struct ingress *in = calloc(1, sizeof(*in));
     cc_status st = in != NULL ? CC_OK : CC_ERR_NOMEM;
@@ -59,6 +61,8 @@ cc_status ingress_start(struct ingress **ip, struct cc_bus *bus, struct cc_redis
         st = mediafacts_start(&in->mediafacts, in, err, errlen);
     if (st == CC_OK && (st = control_start(in)) != CC_OK)
         snprintf(err, errlen, "cannot subscribe to cc.ingress.control: %s", cc_status_str(st));
+    if (st == CC_OK && (st = outbound_start(in)) != CC_OK)
+        snprintf(err, errlen, "cannot subscribe to cc.ingress.call.*");
     if (st != CC_OK) {
         ingress_free(in);
         return st;

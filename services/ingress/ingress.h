@@ -29,6 +29,7 @@ enum ingress_script {
     I_CALL_SET,    /* a call's state change, with its facts */
     I_REG,         /* a staff phone's bindings (REGISTER) */
     I_RING_SET,    /* a ring (INVITE to a staff phone): new, or a change of state */
+    I_OUT_NEW,     /* an outbound call (outbound.c) */
     I_SCRIPT_COUNT
 };
 

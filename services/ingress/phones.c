@@ -9,6 +9,7 @@
 #include "contact.h"
 #include "enquiry.pb-c.h"
 #include "medialeg.h"
+#include "outbound.h"
 #include "sdp.h"
 
 #include <openssl/rand.h>
@@ -426,6 +427,17 @@ void phones_on_ring_ok(struct ingress *in, const struct sip_req *r)
         return;
     }
     st = call_read(in, call_get(&g, "call"), &c); /* its enquiry */
+    if (st == CC_OK && outbound_is(&c)) {
+        /* the staff member's own outbound call: now the carrier is dialled */
+        bool taken = outbound_on_staff_answer(in, r->ring, &c);
+        call_clear(&c);
+        call_clear(&g);
+        if (!taken || ring_set(in, r->ring, "answering", "answered", false, 0, NULL, &g, prev) !=
+                          CC_OK)
+            ring_end(in, r->ring, "answering", true, "lost");
+        call_clear(&g);
+        return;
+    }
     if (st == CC_OK)
         st = answer(in, call_get(&c, "enquiry_id"), call_get(&g, "staff"), r->ring, &is_won);
     call_clear(&c);
@@ -445,10 +457,21 @@ void phones_on_ring_failed(struct ingress *in, const struct sip_req *r)
 {
     char status[16];
 
+    struct call g = {0};
+    char prev[16];
+
     snprintf(status, sizeof(status), "sip_%d", r->status);
     if (ring_end(in, r->ring, "ringing,cancelled,answering", false, status))
         cc_log(r->status == 487 ? CC_LOG_DEBUG : CC_LOG_INFO, "staff phone did not answer",
                "ring", r->ring, "status", status, NULL);
+    /* an outbound call ends when none of the staff member's phones rings */
+    if (ring_set(in, r->ring, "ended", "ended", false, 0, NULL, &g, prev) == CC_OK) {
+        struct call c = {0};
+        if (call_read(in, call_get(&g, "call"), &c) == CC_OK && outbound_is(&c))
+            outbound_on_ring_failed(in, call_get(&g, "call"));
+        call_clear(&c);
+    }
+    call_clear(&g);
 }
 
 /* ---- BYE from a phone ------------------------------------------------------------------------ */
@@ -475,6 +498,13 @@ bool phones_on_bye(struct ingress *in, const struct sip_req *r)
         return true;
     }
     ring_release(in, &g);
+    if (call_read(in, call_get(&g, "call"), &c) == CC_OK && outbound_is(&c)) {
+        call_clear(&c); /* their outbound call: the carrier gets BYE or CANCEL */
+        outbound_end(in, call_get(&g, "call"), "staff_hung_up");
+        call_clear(&g);
+        return true;
+    }
+    call_clear(&c);
     /* the staff member hung up: the enquiry ends as theirs, the caller gets BYE */
     if (call_set(in, call_get(&g, "call"), "answered", "ended", true, 2, f, &c, prev) == CC_OK) {
         struct sip_dialog d = {

@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+#include <sofia-sip/auth_digest.h>
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/nta.h>
@@ -42,6 +45,10 @@ struct ring {
     nta_leg_t *leg;
     nta_outgoing_t *orq;
     bool answered;     /* its first 2xx was handed over */
+    /* a dial (sip_dial): progress handed over, credentials, what a retry
+     * with credentials needs */
+    bool dial, got180, got183, auth_tried;
+    char *target, *sdp, *user, *ha1, *realm;
     int64_t done_ms;   /* when it got its 2xx (monotonic), 0 while ringing */
     struct ring *next;
 };
@@ -50,6 +57,7 @@ struct ring {
 #define RING_MAX 100000
 
 enum action_kind { ACT_REPLY, ACT_BYE, ACT_STOP, ACT_RING, ACT_RING_CANCEL };
+static void ring_free_dial(struct ring *g);
 
 /* Work handed to the SIP thread: every string its own copy. */
 struct action {
@@ -59,6 +67,8 @@ struct action {
     char *phrase, *reason, *sdp, *www_auth, *warning;
     char *call_id, *local, *remote, *target, *route, *contact;
     char *ring_id, *from, *to; /* ACT_RING: sdp is the offer */
+    bool dial;                 /* ACT_RING of sip_dial: */
+    char *user, *ha1, *realm;
     uint32_t cseq;
     struct action *next;
 };
@@ -434,6 +444,9 @@ static void action_free(struct action *a)
     free(a->ring_id);
     free(a->from);
     free(a->to);
+    free(a->user);
+    free(a->ha1);
+    free(a->realm);
     free(a);
 }
 
@@ -536,7 +549,17 @@ static void ring_drop(struct sip *s, struct ring *g)
         nta_outgoing_destroy(g->orq);
     if (g->leg != NULL)
         nta_leg_destroy(g->leg);
+    ring_free_dial(g);
     free(g);
+}
+
+static void ring_free_dial(struct ring *g)
+{
+    free(g->target);
+    free(g->sdp);
+    free(g->user);
+    free(g->ha1);
+    free(g->realm);
 }
 
 /* A request for the callback that is not from the network: every string "". */
@@ -588,6 +611,91 @@ static void ring_ack(struct sip *s, struct ring *g, const sip_t *sip)
     (void)sip;
 }
 
+static int on_ring_response(nta_outgoing_magic_t *m, nta_outgoing_t *orq, const sip_t *sip);
+
+/* The Authorization value answering challenge ac for a dial's INVITE with
+ * its credentials, into out; false when it cannot be made. */
+static bool digest_answer(struct ring *g, const auth_challenge_t *ac, char *out, size_t cap)
+{
+    auth_response_t ar[1];
+    auth_hexmd5_t response;
+    unsigned char raw[8];
+    char cnonce[17];
+    int n;
+
+    memset(ar, 0, sizeof(ar));
+    ar->ar_size = sizeof(ar[0]);
+    if (RAND_bytes(raw, sizeof(raw)) != 1)
+        return false;
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(cnonce + 2 * i, 3, "%02x", raw[i]);
+    ar->ar_username = g->user;
+    ar->ar_realm = ac->ac_realm;
+    ar->ar_nonce = ac->ac_nonce;
+    ar->ar_uri = g->target;
+    ar->ar_algorithm = "MD5";
+    ar->ar_md5 = 1;
+    ar->ar_opaque = ac->ac_opaque;
+    if (ac->ac_auth) {
+        ar->ar_qop = "auth";
+        ar->ar_auth = 1;
+        ar->ar_cnonce = cnonce;
+        ar->ar_nc = "00000001";
+    }
+    if (auth_digest_response(ar, response, g->ha1, "INVITE", NULL, 0) < 0)
+        return false;
+    n = snprintf(out, cap, "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", "
+                 "response=\"%s\", algorithm=MD5%s%s%s%s%s%s",
+                 g->user, ac->ac_realm, ac->ac_nonce, g->target, response,
+                 ac->ac_opaque != NULL ? ", opaque=\"" : "",
+                 ac->ac_opaque != NULL ? ac->ac_opaque : "", ac->ac_opaque != NULL ? "\"" : "",
+                 ac->ac_auth ? ", qop=auth, nc=00000001, cnonce=\"" : "",
+                 ac->ac_auth ? cnonce : "", ac->ac_auth ? "\"" : "");
+    return n > 0 && (size_t)n < cap;
+}
+
+/* A dial's 401/407: the INVITE again, once, with credentials for the
+ * challenge (its realm must be the trunk's). True when it went out. */
+static bool dial_authenticate(struct sip *s, struct ring *g, const sip_t *sip, int status)
+{
+    su_home_t home[1] = {SU_HOME_INIT(home)};
+    const msg_auth_t *ch = sip == NULL ? NULL
+                           : status == 401 ? (const msg_auth_t *)sip->sip_www_authenticate
+                                           : (const msg_auth_t *)sip->sip_proxy_authenticate;
+    auth_challenge_t ac[1];
+    char value[1024];
+    nta_outgoing_t *orq = NULL;
+    bool ok = false;
+
+    memset(ac, 0, sizeof(ac));
+    ac->ac_size = sizeof(ac[0]);
+    if (g->auth_tried || g->user == NULL || g->user[0] == '\0' || ch == NULL ||
+        ch->au_scheme == NULL || strcasecmp(ch->au_scheme, "Digest") != 0 ||
+        auth_digest_challenge_get(home, ac, ch->au_params) < 0 || ac->ac_realm == NULL ||
+        ac->ac_nonce == NULL || !ac->ac_md5 || strcmp(ac->ac_realm, g->realm) != 0 ||
+        !digest_answer(g, ac, value, sizeof(value))) {
+        if (!g->auth_tried)
+            cc_log(CC_LOG_WARN, "carrier challenge not answered (no credentials, another realm "
+                   "or algorithm)", "dial", g->id, NULL);
+        goto out;
+    }
+    g->auth_tried = true;
+    orq = nta_outgoing_tcreate(
+        g->leg, on_ring_response, (nta_outgoing_magic_t *)g, NULL, SIP_METHOD_INVITE,
+        (url_string_t *)g->target, SIPTAG_CONTACT(nta_agent_contact(s->agent)),
+        TAG_IF(status == 401, SIPTAG_AUTHORIZATION_STR(value)),
+        TAG_IF(status == 407, SIPTAG_PROXY_AUTHORIZATION_STR(value)),
+        SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(g->sdp), TAG_END());
+    if (orq != NULL) {
+        nta_outgoing_destroy(g->orq);
+        g->orq = orq;
+        ok = true;
+    }
+out:
+    su_home_deinit(home);
+    return ok;
+}
+
 static int on_ring_response(nta_outgoing_magic_t *m, nta_outgoing_t *orq, const sip_t *sip)
 {
     struct ring *g = (struct ring *)m;
@@ -596,7 +704,20 @@ static int on_ring_response(nta_outgoing_magic_t *m, nta_outgoing_t *orq, const 
                                                         : nta_outgoing_status(orq);
     struct sip_req *r;
 
+    if (g->dial && (status == 180 || status == 183)) {
+        bool *seen = status == 180 ? &g->got180 : &g->got183;
+        if (!*seen && (r = req_blank(SIP_REQ_RING_PROGRESS)) != NULL) {
+            r->status = status;
+            snprintf(r->ring, sizeof(r->ring), "%s", g->id);
+            replace(&r->call_id, strdup(g->call_id));
+            s->fn(s->arg, r);
+        }
+        *seen = true;
+        return 0;
+    }
     if (status < 200)
+        return 0;
+    if (g->dial && (status == 401 || status == 407) && dial_authenticate(s, g, sip, status))
         return 0;
     if (status >= 300) {
         r = req_blank(SIP_REQ_RING_FAILED);
@@ -656,6 +777,20 @@ static void do_ring(struct sip *s, struct action *a)
     snprintf(g->id, sizeof(g->id), "%s", a->ring_id);
     snprintf(g->call_id, sizeof(g->call_id), "%s", a->call_id);
     g->s = s;
+    if (a->dial) {
+        g->dial = true;
+        g->target = strdup(a->target);
+        g->sdp = strdup(a->sdp);
+        g->user = strdup(a->user != NULL ? a->user : "");
+        g->ha1 = strdup(a->ha1 != NULL ? a->ha1 : "");
+        g->realm = strdup(a->realm != NULL ? a->realm : "");
+        if (g->target == NULL || g->sdp == NULL || g->user == NULL || g->ha1 == NULL ||
+            g->realm == NULL) {
+            ring_free_dial(g);
+            free(g);
+            return;
+        }
+    }
     g->leg = nta_leg_tcreate(s->agent, on_request, (nta_leg_magic_t *)s,
                              SIPTAG_CALL_ID_STR(a->call_id), SIPTAG_FROM_STR(a->from),
                              SIPTAG_TO_STR(a->to), TAG_END());
@@ -670,6 +805,7 @@ static void do_ring(struct sip *s, struct action *a)
                "target", a->target, NULL);
         if (g->leg != NULL)
             nta_leg_destroy(g->leg);
+        ring_free_dial(g);
         free(g);
         if (r != NULL) {
             r->status = 500;
@@ -811,6 +947,33 @@ void sip_ring(struct sip *s, const struct sip_ring *r)
     a->sdp = dup0(r->sdp);
     if (a->ring_id == NULL || a->call_id == NULL || a->from == NULL || a->to == NULL ||
         a->target == NULL || a->sdp == NULL) {
+        action_free(a);
+        return;
+    }
+    post(s, a);
+}
+
+void sip_dial(struct sip *s, const struct sip_dial *d)
+{
+    struct action *a = calloc(1, sizeof(*a));
+    const struct sip_ring *r = &d->ring;
+
+    if (a == NULL)
+        return;
+    a->kind = ACT_RING;
+    a->dial = true;
+    a->ring_id = dup0(r->id);
+    a->call_id = dup0(r->call_id);
+    a->from = dup0(r->from);
+    a->to = dup0(r->to);
+    a->target = dup0(r->target);
+    a->sdp = dup0(r->sdp);
+    a->user = dup0(d->user);
+    a->ha1 = dup0(d->ha1);
+    a->realm = dup0(d->realm);
+    if (a->ring_id == NULL || a->call_id == NULL || a->from == NULL || a->to == NULL ||
+        a->target == NULL || a->sdp == NULL || a->user == NULL || a->ha1 == NULL ||
+        a->realm == NULL) {
         action_free(a);
         return;
     }

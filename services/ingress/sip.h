@@ -37,6 +37,7 @@ enum sip_req_kind {
     SIP_REQ_RING_OK,  /* a phone we rang answered 2xx (already ACKed): txn 0,
                        * ring the ring's id, to/contact/route/body from the 2xx */
     SIP_REQ_RING_FAILED, /* a phone we rang answered >= 300 (or timed out): status */
+    SIP_REQ_RING_PROGRESS, /* a dial (sip_dial) got 180 or 183: status */
 };
 
 #define SIP_CONTACTS_MAX 16 /* Contact entries of a REGISTER taken at most */
@@ -138,6 +139,22 @@ struct sip_ring {
     const char *sdp;
 };
 void sip_ring(struct sip *s, const struct sip_ring *r);
+/* An INVITE to the carrier (an outbound call, outbound.c): a ring in every
+ * respect (its 2xx ACKed and handed over as SIP_REQ_RING_OK, a final
+ * error as SIP_REQ_RING_FAILED, sip_ring_cancel), and also: the first
+ * 180 and the first 183 handed over as SIP_REQ_RING_PROGRESS; a 401 or 407
+ * answered once with digest credentials when user and ha1 are given and
+ * the challenge's realm is realm (RFC 2617, MD5, qop=auth when offered):
+ * the INVITE is sent again with Authorization / Proxy-Authorization. A
+ * second challenge, or one for another realm, ends it (RING_FAILED with
+ * that status). All strings copied; from any thread. */
+struct sip_dial {
+    struct sip_ring ring;
+    const char *user;  /* "" or NULL: no credentials */
+    const char *ha1;   /* lower-case hex MD5(user:realm:password) */
+    const char *realm;
+};
+void sip_dial(struct sip *s, const struct sip_dial *d);
 /* CANCEL of ring id's INVITE, if it has no final answer yet (else nothing:
  * its 2xx is then handed over and answered with BYE). From any thread. */
 void sip_ring_cancel(struct sip *s, const char *id);

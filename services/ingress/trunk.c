@@ -59,7 +59,7 @@ static void copy(char *dst, size_t cap, const redisReply *r)
 }
 
 /* lua/trunks.lua answers a flat list: id, name, addresses, username, ha1,
- * realm, id, ... (six per trunk). */
+ * realm, outbound_uri, id, ... (seven per trunk). */
 cc_status trunk_load(struct trunk_set *s, struct cc_redis *redis, int script)
 {
     redisReply *r = cc_redis_script_call(redis, script, 0, 0, NULL, NULL);
@@ -72,7 +72,7 @@ cc_status trunk_load(struct trunk_set *s, struct cc_redis *redis, int script)
         freeReplyObject(r);
         return st == CC_ERR_REDIS ? CC_ERR_UNAVAILABLE : st;
     }
-    for (size_t i = 0; i + 5 < r->elements && s->n < TRUNK_MAX; i += 6) {
+    for (size_t i = 0; i + 6 < r->elements && s->n < TRUNK_MAX; i += 7) {
         struct trunk *t = &s->t[s->n++];
         copy(t->id, sizeof(t->id), r->element[i]);
         copy(t->name, sizeof(t->name), r->element[i + 1]);
@@ -80,6 +80,7 @@ cc_status trunk_load(struct trunk_set *s, struct cc_redis *redis, int script)
         copy(t->username, sizeof(t->username), r->element[i + 3]);
         copy(t->ha1, sizeof(t->ha1), r->element[i + 4]);
         copy(t->realm, sizeof(t->realm), r->element[i + 5]);
+        copy(t->outbound_uri, sizeof(t->outbound_uri), r->element[i + 6]);
     }
     freeReplyObject(r);
     return CC_OK;

@@ -31,6 +31,7 @@ struct trunk {
     char username[TRUNK_FIELD_MAX];
     char ha1[33];
     char realm[TRUNK_FIELD_MAX];
+    char outbound_uri[TRUNK_FIELD_MAX]; /* "sip:host[:port]", "" none (outbound.c) */
 };
 
 struct trunk_set {

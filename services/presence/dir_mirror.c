@@ -121,6 +121,7 @@ static void add_trunk(struct args *a, const Cc__DirTrunk *t, const char *ha1, co
     op(a, "hset", key, "username", t->username);
     op(a, "hset", key, "ha1", ha1);
     op(a, "hset", key, "realm", realm);
+    op(a, "hset", key, "outbound_uri", t->outbound_uri != NULL ? t->outbound_uri : "");
     op(a, "sadd", "cc:dir:trunks", t->id, "");
     free(addresses);
 }

@@ -70,6 +70,8 @@ static const char *const migrations[] = {
     "  CHECK ((username = '') = (ha1 = '')));"
     "ALTER TABLE dir_staff ADD COLUMN sip_ha1 text NOT NULL DEFAULT '',"
     "  ADD COLUMN sip_realm text NOT NULL DEFAULT '';",
+    /* 3: where a trunk's outbound calls go (docs/api.md, Trunks) */
+    "ALTER TABLE dir_trunks ADD COLUMN outbound_uri text NOT NULL DEFAULT '';",
 };
 
 /* What a change computed before taking the lock from a password it

@@ -76,7 +76,9 @@ static Cc__DirTrunk *trunk_from_row(const PGresult *r, int i)
     t->username = strdup(PQgetvalue(r, i, 3));
     t->realm = strdup(PQgetvalue(r, i, 4));
     t->password = strdup("");
-    if (!split(PQgetvalue(r, i, 2), &t->addresses, &t->n_addresses) || t->id == NULL ||
+    t->outbound_uri = strdup(PQgetvalue(r, i, 7));
+    if (t->outbound_uri == NULL ||
+        !split(PQgetvalue(r, i, 2), &t->addresses, &t->n_addresses) || t->id == NULL ||
         t->name == NULL || t->username == NULL || t->realm == NULL || t->password == NULL) {
         protobuf_c_message_free_unpacked(&t->base, NULL);
         return NULL;
@@ -89,8 +91,8 @@ cc_status dir_trunks_load(struct cc_pg *pg, const char *id, const char *default_
 {
     static const char *const sql =
         "SELECT id, name, array_to_string(addresses, ','), username, realm, ha1,"
-        " CASE WHEN ha1 <> '' THEN ha1_realm WHEN realm <> '' THEN realm ELSE $2 END"
-        " FROM dir_trunks WHERE $1::text IS NULL OR id = $1 ORDER BY id";
+        " CASE WHEN ha1 <> '' THEN ha1_realm WHEN realm <> '' THEN realm ELSE $2 END,"
+        " outbound_uri FROM dir_trunks WHERE $1::text IS NULL OR id = $1 ORDER BY id";
     const char *v[2] = {id, default_realm};
     cc_status st;
     PGresult *r = cc_pg_exec_once(pg, sql, 2, v, NULL, NULL, &st, err, errlen);
@@ -186,21 +188,23 @@ cc_status dir_trunks_write(struct cc_pg *pg, const Cc__DirTrunk *t, const char *
     if (addresses == NULL)
         return CC_ERR_NOMEM;
     {
-        const char *v[7] = {t->id,
+        const char *v[8] = {t->id,
                             t->name != NULL ? t->name : "",
                             addresses,
                             has_user ? t->username : "",
                             t->realm != NULL ? t->realm : "",
                             ha1,
-                            ha1_realm};
+                            ha1_realm,
+                            t->outbound_uri != NULL ? t->outbound_uri : ""};
         PGresult *r = cc_pg_exec_once(
             pg,
-            "INSERT INTO dir_trunks (id, name, addresses, username, realm, ha1, ha1_realm)"
-            " VALUES ($1, $2, $3::text[], $4, $5, $6, $7)"
+            "INSERT INTO dir_trunks (id, name, addresses, username, realm, ha1, ha1_realm,"
+            " outbound_uri) VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8)"
             " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
             " addresses = EXCLUDED.addresses, username = EXCLUDED.username,"
-            " realm = EXCLUDED.realm, ha1 = EXCLUDED.ha1, ha1_realm = EXCLUDED.ha1_realm",
-            7, v, NULL, NULL, &st, err, errlen);
+            " realm = EXCLUDED.realm, ha1 = EXCLUDED.ha1, ha1_realm = EXCLUDED.ha1_realm,"
+            " outbound_uri = EXCLUDED.outbound_uri",
+            8, v, NULL, NULL, &st, err, errlen);
         PQclear(r);
     }
     free(addresses);

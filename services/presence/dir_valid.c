@@ -3,6 +3,7 @@
 #include "cc_config.h"
 #include "cc_netaddr.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -216,6 +217,51 @@ bool dir_valid_trunk_address(const char *s, size_t len)
     return cc_cidr_list_parse(&one, s, len, err, sizeof(err)) == CC_OK && one.n == 1;
 }
 
+/* "sip:" host [":" port]: host a name (letters, digits, '-', '.'), an
+ * IPv4 address or "[" IPv6 "]"; port 1-65535. Nothing else (no user, no
+ * parameters), so ingress can put "sip:<number>@" in front of the rest. */
+bool dir_valid_outbound_uri(const char *s, size_t len)
+{
+    size_t i = 4, host;
+
+    if (s == NULL || len <= 4 || len > DIR_OUTBOUND_URI_MAX || memcmp(s, "sip:", 4) != 0)
+        return false;
+    if (s[i] == '[') {
+        size_t start = ++i;
+        while (i < len && (isxdigit((unsigned char)s[i]) || s[i] == ':' || s[i] == '.'))
+            i++;
+        if (i == start || i >= len || s[i] != ']')
+            return false;
+        {
+            struct cc_cidr_list one;
+            char err[128];
+            if (cc_cidr_list_parse(&one, s + start, i - start, err, sizeof(err)) != CC_OK ||
+                one.n != 1 || memchr(s + start, ':', i - start) == NULL)
+                return false;
+        }
+        i++;
+    } else {
+        host = i;
+        while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '.'))
+            i++;
+        if (i == host || s[host] == '.' || s[host] == '-' || s[i - 1] == '.' || s[i - 1] == '-')
+            return false;
+    }
+    if (i == len)
+        return true;
+    if (s[i] != ':' || len - i - 1 < 1 || len - i - 1 > 5)
+        return false;
+    {
+        unsigned long port = 0;
+        for (size_t k = i + 1; k < len; k++) {
+            if (!isdigit((unsigned char)s[k]))
+                return false;
+            port = port * 10 + (unsigned long)(s[k] - '0');
+        }
+        return port >= 1 && port <= 65535 && s[i + 1] != '0';
+    }
+}
+
 bool dir_valid_sip_user(const char *s, size_t len)
 {
     if (s == NULL || len == 0 || len > DIR_SIP_USER_MAX)
@@ -253,6 +299,10 @@ bool dir_check_trunk(const Cc__DirTrunk *t, struct dir_invalid *why)
         return bad(why, "password", "password must be 8 to 128 characters");
     if (len(t->realm) > 0 && !cc_config_valid_realm(t->realm, len(t->realm)))
         return bad(why, "realm", "realm must be 1-128 printable ASCII characters, no '\"' or '\\'");
+    if (len(t->outbound_uri) > 0 && !dir_valid_outbound_uri(t->outbound_uri, len(t->outbound_uri)))
+        return bad(why, "outbound_uri",
+                   "outbound_uri must be sip:host or sip:host:port (a host name, an IPv4 "
+                   "address or an IPv6 address in [ ]), at most 255 characters");
     if (t->n_addresses == 0 && !has_user)
         return bad(why, "addresses",
                    "a trunk needs addresses (where the carrier sends from) or a username and "

@@ -22,6 +22,7 @@
 #define DIR_TRUNK_ADDRESSES_MAX 64 /* = CC_CIDR_LIST_MAX: ingress parses them as one list */
 #define DIR_TRUNK_ADDRESS_MAX 49   /* "ffff:...:255.255.255.255/128" */
 #define DIR_SIP_USER_MAX 64
+#define DIR_OUTBOUND_URI_MAX 255
 
 struct dir_invalid {
     const char *field; /* e.g. "name", "member_ids[2]" is reported as "member_ids" */
@@ -60,5 +61,7 @@ bool dir_check_trunk(const Cc__DirTrunk *t, struct dir_invalid *why);
 bool dir_valid_trunk_address(const char *s, size_t len);
 /* A digest username (len bytes): see dir_check_trunk. */
 bool dir_valid_sip_user(const char *s, size_t len);
+/* A trunk's outbound_uri: "sip:host[:port]" (dir_valid.c says exactly what). */
+bool dir_valid_outbound_uri(const char *s, size_t len);
 
 #endif

@@ -584,12 +584,23 @@ static void on_activity(struct cc_bus *bus, const struct cc_bus_msg *m, Protobuf
 {
     struct staff *s = arg;
     Cc__SetActivityRequest *req = (Cc__SetActivityRequest *)pb;
-    const char *extra[1] = {req->outbound_call ? "1" : "0"};
+    const char *extra[3] = {req->outbound_call ? "1" : "0", req->call_id, req->reason};
     redisReply *r;
     (void)bus;
 
-    r = presence_script(s, s->outbound_script, req->staff_id, extra, 1);
-    reply_presence(s, m, req->staff_id, r);
+    r = presence_script(s, s->outbound_script, req->staff_id, extra, 3);
+    if (answered(r, REDIS_REPLY_ARRAY) == CC_OK && r->elements == 2 &&
+        strcmp(cc_step_str(r, 0), "refused") == 0) {
+        /* the staff member cannot make that change now (lua/activity.lua) */
+        Cc__SetStatusReply rep = CC__SET_STATUS_REPLY__INIT;
+        Cc__Error err = CC__ERROR__INIT;
+        error_reply(&err, CC_ERR_CONFLICT, cc_step_str(r, 1));
+        err.field = "outbound_call";
+        rep.error = &err;
+        cc_bus_reply(s->bus, m, &rep.base);
+    } else {
+        reply_presence(s, m, req->staff_id, r);
+    }
     freeReplyObject(r);
 }
 

@@ -4,7 +4,9 @@
  * What is accepted must keep the mirror's contract with ingress: the
  * addresses joined with "," parse back (cc_cidr_list_parse) as exactly
  * that many ranges, and the username and realm can go unescaped into a
- * quoted-string and into HA1 = MD5(username:realm:password).
+ * quoted-string and into HA1 = MD5(username:realm:password). The whole
+ * input is also tried as an outbound_uri: one accepted has no '@', ';',
+ * space or quote (ingress puts "sip:<number>@" in front of its host part).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (text == NULL)
         return 0;
+    if (dir_valid_outbound_uri((const char *)data, size)) {
+        if (size < 5 || memcmp(data, "sip:", 4) != 0)
+            abort();
+        for (size_t i = 0; i < size; i++)
+            if (data[i] == '@' || data[i] == ';' || data[i] <= ' ' || data[i] == '"' ||
+                data[i] > 0x7e)
+                abort();
+    }
     memcpy(text, data, size);
     text[size] = '\0';
     for (p = text; n < FIELDS_MAX;) {

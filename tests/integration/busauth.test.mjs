@@ -360,9 +360,9 @@ describe('bus authentication and permissions', () => {
           for (const m of line.matchAll(/"(cc\.[a-z]+\.[a-z0-9_.>*]+)"/g)) {
             const s = m[1];
             const [, owner] = s.split('.');
-            // a JetStream consumer's filter: read through its consumer
-            // (checked below), not a subscription of its own
-            if (/js_\w*Subscribe/.test(line)) continue;
+            // a JetStream consumer's filter (cc_consumer_spec.filter): read
+            // through its consumer (checked below), not a subscription of its own
+            if (/js_\w*Subscribe|\.filter = /.test(line)) continue;
             // requests to another service are sent; its own subjects and
             // events are subscribed to (or, events, published)
             const ok = users.includes(owner) && owner !== u ? allows(u, 'pub', s)

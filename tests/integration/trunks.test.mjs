@@ -40,9 +40,9 @@ describe('trunks and SIP credentials', () => {
     const r = await api('GET', '/trunks');
     assert.equal(r.status, 200);
     assert.deepEqual(r.body, { trunks: [{ id: 'demo-carrier', name: 'Demo carrier (sipp on loopback)',
-      addresses: ['127.0.0.1'], username: '', realm: '' }] });
+      addresses: ['127.0.0.1'], username: '', realm: '', outbound_uri: '' }] });
     assert.deepEqual(await hash('cc:dir:trunk:demo-carrier'), { name: 'Demo carrier (sipp on loopback)',
-      addresses: '127.0.0.1', username: '', ha1: '', realm: REALM });
+      addresses: '127.0.0.1', username: '', ha1: '', realm: REALM, outbound_uri: '' });
     assert.equal(await redis('SMEMBERS', 'cc:dir:trunks'), 'demo-carrier');
   });
 
@@ -51,7 +51,7 @@ describe('trunks and SIP credentials', () => {
       username: 'acme-in', password: 'acme-secret-1' });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.deepEqual(r.body, { id: 'acme', name: 'Acme Telecom', addresses: ['192.0.2.10', '198.51.100.0/24', '2001:db8::/32'],
-      username: 'acme-in', realm: '' });
+      username: 'acme-in', realm: '', outbound_uri: '' });
     assert.equal((await api('POST', '/trunks', { id: 'acme', name: 'Again', addresses: ['192.0.2.1'] })).status, 409);
     r = await api('GET', '/trunks/acme');
     assert.equal(r.status, 200);
@@ -61,7 +61,7 @@ describe('trunks and SIP credentials', () => {
 
     // the mirror: the contract ingress reads
     assert.deepEqual(await hash('cc:dir:trunk:acme'), { name: 'Acme Telecom', addresses: '192.0.2.10,198.51.100.0/24,2001:db8::/32',
-      username: 'acme-in', ha1: md5(`acme-in:${REALM}:acme-secret-1`), realm: REALM });
+      username: 'acme-in', ha1: md5(`acme-in:${REALM}:acme-secret-1`), realm: REALM, outbound_uri: '' });
     assert.deepEqual((await redis('SMEMBERS', 'cc:dir:trunks')).split('\n').sort(), ['acme', 'demo-carrier']);
     // only the HA1 is stored, never the password
     assert.equal(await sql("select count(*) from dir_trunks where row_to_json(dir_trunks)::text like '%acme-secret-1%'"), '0');
@@ -69,7 +69,7 @@ describe('trunks and SIP credentials', () => {
     // a replace without the password keeps the HA1 (same username and realm)
     r = await api('PUT', '/trunks/acme', { name: 'Acme Telecom HK', addresses: ['192.0.2.10'], username: 'acme-in' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.deepEqual(r.body, { id: 'acme', name: 'Acme Telecom HK', addresses: ['192.0.2.10'], username: 'acme-in', realm: '' });
+    assert.deepEqual(r.body, { id: 'acme', name: 'Acme Telecom HK', addresses: ['192.0.2.10'], username: 'acme-in', realm: '', outbound_uri: '' });
     assert.equal((await hash('cc:dir:trunk:acme')).ha1, md5(`acme-in:${REALM}:acme-secret-1`));
     // ... but another username or realm needs it again (the HA1 is of all three)
     r = await api('PUT', '/trunks/acme', { name: 'Acme', addresses: ['192.0.2.10'], username: 'acme-2' });
@@ -81,13 +81,13 @@ describe('trunks and SIP credentials', () => {
     // its own realm
     r = await api('PUT', '/trunks/acme', { name: 'Acme', addresses: [], username: 'acme-in', password: 'acme-secret-2', realm: 'acme.example' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.deepEqual(r.body, { id: 'acme', name: 'Acme', addresses: [], username: 'acme-in', realm: 'acme.example' });
+    assert.deepEqual(r.body, { id: 'acme', name: 'Acme', addresses: [], username: 'acme-in', realm: 'acme.example', outbound_uri: '' });
     assert.deepEqual(await hash('cc:dir:trunk:acme'), { name: 'Acme', addresses: '', username: 'acme-in',
-      ha1: md5('acme-in:acme.example:acme-secret-2'), realm: 'acme.example' });
+      ha1: md5('acme-in:acme.example:acme-secret-2'), realm: 'acme.example', outbound_uri: '' });
     // addresses only: the digest goes
     r = await api('PUT', '/trunks/acme', { name: 'Acme', addresses: ['203.0.113.5'] });
     assert.equal(r.status, 200);
-    assert.deepEqual(await hash('cc:dir:trunk:acme'), { name: 'Acme', addresses: '203.0.113.5', username: '', ha1: '', realm: REALM });
+    assert.deepEqual(await hash('cc:dir:trunk:acme'), { name: 'Acme', addresses: '203.0.113.5', username: '', ha1: '', realm: REALM, outbound_uri: '' });
 
 
     assert.equal((await api('DELETE', '/trunks/acme')).status, 204);
@@ -161,7 +161,7 @@ describe('trunks and SIP credentials', () => {
     assert.match(res.stdout, /^trunk\s+by-file\s+created$/m);
     assert.match(res.stderr, /trunk broken refused: .*\(field addresses\)/);
     assert.deepEqual(await hash('cc:dir:trunk:by-file'), { name: 'From a file', addresses: '192.0.2.0/28', username: 'file-user',
-      ha1: md5(`file-user:${REALM}:file-secret-1`), realm: REALM });
+      ha1: md5(`file-user:${REALM}:file-secret-1`), realm: REALM, outbound_uri: '' });
     writeFileSync(f, JSON.stringify({ trunks: [
       { id: 'by-file', name: 'From a file', addresses: ['192.0.2.0/28'], username: 'file-user', password: 'file-secret-1' }] }));
     res = await run(path.join(binDir, 'ccctl'), ['apply', f], { env: stack.serviceEnv });

@@ -19,6 +19,7 @@ import { cases as endClose } from './cases/end_close.mjs';
 import { cases as transfer } from './cases/transfer.mjs';
 import { cases as timers } from './cases/timers.mjs';
 import { cases as reads } from './cases/reads.mjs';
+import { cases as recording } from './cases/recording.mjs';
 import { frameTests, onceTests } from './cases/frame.mjs';
 
 const loaded = loadScripts();
@@ -57,7 +58,7 @@ describe('the scripts are the ones the build embeds', () => {
 });
 
 for (const [group, cases] of Object.entries({ 'create and answer': createAnswer, 'end and close': endClose,
-  transfer, 'timers and reconcile': timers, 'chat, holds, pending': reads })) {
+  transfer, 'timers and reconcile': timers, 'chat, holds, pending': reads, 'recordings': recording })) {
   describe(group, () => {
     for (const c of cases) test(c.name, () => runCase(w(), c));
   });

@@ -129,6 +129,7 @@ export function makeWorld(redis, sha) {
     answer: (id, sid, o) => w.step('answer', [id, sid, `room-${id}`, IDLE_MS], o),
     end: (id, actor, followup = FOLLOWUP_MS, o) => w.step('end', [id, actor, followup], o),
     close: (id, sid, o) => w.step('close', [id, sid], o),
+    recording: (id, path, o) => w.step('recording', [id, path], o),
     transfer: (id, from, { staff = '', group = '', mode = 'blind' }, o) =>
       w.step('transfer', [id, from, staff, group, mode], o),
     xcancel: (id, sid, o) => w.step('transfer_cancel', [id, sid], o),

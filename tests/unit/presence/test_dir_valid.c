@@ -68,6 +68,57 @@ static void test_sip_user(void **state)
     assert_false(dir_valid_sip_user(longest, DIR_SIP_USER_MAX + 1));
 }
 
+static void test_outbound_uri(void **state)
+{
+    static const struct {
+        const char *s;
+        bool ok;
+    } cases[] = {
+        {"sip:127.0.0.2:5080", true},
+        {"sip:127.0.0.2", true},
+        {"sip:sbc.carrier.example", true},
+        {"sip:sbc-1.carrier.example:5060", true},
+        {"sip:[2001:db8::1]:5060", true},
+        {"sip:[2001:db8::1]", true},
+        {"sip:h:65535", true},
+        {"sip:h:1", true},
+        {"", false},
+        {"sip:", false},
+        {"sips:h", false},
+        {"SIP:h", false},
+        {"tel:+85212345678", false},
+        {"sip:user@h", false},
+        {"sip:h;transport=tcp", false},
+        {"sip:h:0", false},
+        {"sip:h:065", false},
+        {"sip:h:65536", false},
+        {"sip:h:123456", false},
+        {"sip:h:", false},
+        {"sip:h:5x", false},
+        {"sip:.h", false},
+        {"sip:h.", false},
+        {"sip:-h", false},
+        {"sip:[]", false},
+        {"sip:[2001:db8::1", false},
+        {"sip:[192.0.2.1]", false},
+        {"sip:[2001:db8::/32]", false},
+        {"sip:h h", false},
+        {"sip:h\"", false},
+    };
+    char longest[DIR_OUTBOUND_URI_MAX + 2];
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (dir_valid_outbound_uri(cases[i].s, strlen(cases[i].s)) != cases[i].ok)
+            fail_msg("case %zu (%s): expected %d", i, cases[i].s, cases[i].ok);
+    assert_false(dir_valid_outbound_uri(NULL, 0));
+    /* pointer + length: what follows len is not read */
+    assert_true(dir_valid_outbound_uri("sip:h:5060junk", 10));
+    memcpy(longest, "sip:", 4);
+    memset(longest + 4, 'a', sizeof(longest) - 4);
+    assert_true(dir_valid_outbound_uri(longest, DIR_OUTBOUND_URI_MAX));
+    assert_false(dir_valid_outbound_uri(longest, DIR_OUTBOUND_URI_MAX + 1));
+}
+
 struct trunk_case {
     const char *id, *name, *username, *password, *realm;
     const char *addresses[3];
@@ -99,6 +150,9 @@ static void test_check_trunk(void **state)
         {"Acme", "Acme", "", "", "", {"192.0.2.1"}, "id"},
         {"", "Acme", "", "", "", {"192.0.2.1"}, "id"},
     };
+    Cc__DirTrunk o = CC__DIR_TRUNK__INIT;
+    char *one[1] = {"192.0.2.1"};
+    struct dir_invalid owhy = {0};
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const struct trunk_case *c = &cases[i];
@@ -124,6 +178,12 @@ static void test_check_trunk(void **state)
         if (!ok)
             assert_true(why.message[0] != '\0');
     }
+    o.id = "acme", o.name = "Acme", o.addresses = one, o.n_addresses = 1;
+    o.outbound_uri = "sip:127.0.0.2:5080";
+    assert_true(dir_check_trunk(&o, &owhy));
+    o.outbound_uri = "sip:user@127.0.0.2";
+    assert_false(dir_check_trunk(&o, &owhy));
+    assert_string_equal(owhy.field, "outbound_uri");
 }
 
 static void test_too_many_addresses(void **state)
@@ -153,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_trunk_address),
         cmocka_unit_test(test_sip_user),
         cmocka_unit_test(test_check_trunk),
+        cmocka_unit_test(test_outbound_uri),
         cmocka_unit_test(test_too_many_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
