@@ -8,7 +8,8 @@
 #                   integration tests again against it
 #   make fuzz       build libFuzzer targets with clang (build/fuzz/)
 #   make bench      the routing benchmark; make bench-calllog (BENCH=calllog):
-#                   the call-log writer's (not part of make test)
+#                   the call-log writer's; make bench BENCH=sip: the SIP trunk
+#                   beside Kamailio (not part of make test)
 #   make clean
 #
 # Generated protobuf code lives under build/*/gen, never in the tree.
