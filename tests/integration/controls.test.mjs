@@ -8,13 +8,13 @@
 // media's counters (cc.media.list).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { natsRequest } from './lib/nats.mjs';
 import { decodeReply } from './lib/media.mjs';
 import { sipTools } from './lib/sip.mjs';
-import { apiClient, sleep, startStack, until } from './lib/stack.mjs';
+import { apiClient, getJson, sleep, startStack, until } from './lib/stack.mjs';
 import { makeTeam } from './lib/team.mjs';
 
 const ADMIN = 'controls-admin-token-0123456789abcdef';
@@ -214,5 +214,38 @@ describe('call controls', () => {
     assert.equal(e.body.enquiry.end_reason, 'media_timeout');
     await until(async () => !(await mediaLegs()).some((l) => l.leg_id === call.callerLeg || l.leg_id.startsWith('ring-')),
       10000, 'both legs released');
+  });
+
+  test('ingress killed during a call: the audio goes on, and the restarted ingress still ends the call', async () => {
+    const { number, team } = await line(1);
+    const [sid] = team.ids;
+    const call = await answeredCall('invite_controls', { number, team }, sid);
+    await until(async () => {
+      const l = await legs(call.callerLeg);
+      return l.staff && l.caller.tx.packets > 20 && l.staff.tx.packets > 20;
+    }, 30000, 'audio both ways through the bridge');
+    const pid = stack.pidOf('ingress-1');
+    process.kill(pid, 'SIGKILL');
+    // the packets are media's: they flow both ways while no ingress runs
+    await until(async () => !existsSync(`/proc/${pid}`) || /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')), 10000, 'ingress gone');
+    assert.ok(await gain(call.callerLeg, (l) => l.staff.tx.packets) > 20, 'caller to staff with ingress down');
+    assert.ok(await gain(call.callerLeg, (l) => l.caller.tx.packets) > 20, 'staff to caller with ingress down');
+    // the supervisor starts ingress again; the call is in Redis, not in the
+    // process, so the new one ends it (BYE to both sides from the stored dialog)
+    await until(async () => {
+      const p = stack.pidOf('ingress-1');
+      return p !== pid && (await getJson(`${stack.url}/api/v1/status`)).body.services
+        .find((x) => x.name === 'ingress').instances.some((i) => i.pid === p && i.ready);
+    }, 60000, 'ingress restarted and ready');
+    assert.ok(await gain(call.callerLeg, (l) => l.caller.tx.packets) > 20, 'the call goes on after the restart');
+    const r = await http('POST', `/enquiries/${call.id}/end`, undefined, team.staff[sid]);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const c = await call.caller;
+    assert.equal(c.code, 0, c.out);
+    assert.match(c.log, /^BYE sip:/m, 'the caller got BYE');
+    const st = await call.staff;
+    assert.equal(st.code, 0, st.out);
+    assert.match(st.log, /^BYE sip:/m, 'the phone got BYE');
+    await until(async () => !(await mediaLegs()).some((l) => l.leg_id === call.callerLeg), 10000, 'the legs released');
   });
 });
