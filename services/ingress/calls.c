@@ -443,6 +443,37 @@ static bool end_call(struct ingress *in, const char *id, const char *why)
     return st == CC_OK;
 }
 
+static cc_status owner(struct ingress *in, const char *id, bool *ours);
+
+void calls_on_note(struct ingress *in, const struct sip_req *r)
+{
+    const char *sid = r->to_user;
+    bool offer = r->kind == SIP_REQ_NOTE_OFFERED, ours = false;
+    struct call c = {0};
+    char id[64];
+    cc_status st = call_lookup(in, "enq", r->call_id, id);
+
+    if (st == CC_OK)
+        st = owner(in, id, &ours);
+    if (st != CC_OK || !ours) {
+        if (st == CC_ERR_UNAVAILABLE)
+            cc_log(CC_LOG_WARN, "notification not acted on: Redis did not answer", "enquiry_id",
+                   r->call_id, "staff", sid, NULL);
+        return; /* not a call (or not ours: its replica acts) */
+    }
+    if (!offer) {
+        phones_stop_ringing(in, id, sid);
+        cc_log(CC_LOG_DEBUG, "call withdrawn from staff", "call", id, "staff", sid, NULL);
+        return;
+    }
+    st = call_read(in, id, &c);
+    if (st == CC_OK && strcmp(call_get(&c, "state"), "offering") == 0 &&
+        phones_ring_again(in, &c, sid) != CC_OK)
+        cc_log(CC_LOG_WARN, "staff phones not rung: Redis did not answer", "call", id, "staff",
+               sid, NULL);
+    call_clear(&c);
+}
+
 static void on_cancel(struct ingress *in, const struct sip_req *r)
 {
     char id[64];
@@ -570,6 +601,10 @@ void calls_on_request(struct ingress *in, const struct sip_req *r)
             phones_on_ring_ok(in, r);
         else if (r->kind == SIP_REQ_RING_FAILED)
             phones_on_ring_failed(in, r);
+        break;
+    case SIP_REQ_NOTE_OFFERED:
+    case SIP_REQ_NOTE_WITHDRAWN:
+        calls_on_note(in, r);
         break;
     }
 }

@@ -23,6 +23,12 @@
 /* r stays the caller's. */
 void calls_on_request(struct ingress *in, const struct sip_req *r);
 
+/* A worker, for a notification (notes.c, SIP_REQ_NOTE_*): when this replica
+ * holds the INVITE of the call of enquiry r->call_id, offered rings staff
+ * r->to_user's phones (the call still offering), withdrawn cancels their
+ * rings still ringing. Anything else is ignored. */
+void calls_on_note(struct ingress *in, const struct sip_req *r);
+
 enum fact_result {
     FACT_DONE,  /* acknowledge */
     FACT_RETRY, /* a server did not answer, or the call is another replica's

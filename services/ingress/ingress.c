@@ -7,6 +7,7 @@
 #include "facts.h"
 #include "lua_ingress.h"
 #include "mediafacts.h"
+#include "notes.h"
 #include "outbound.h"
 #include "sip.h"
 #include "work.h"
@@ -63,6 +64,8 @@ cc_status ingress_start(struct ingress **ip, struct cc_bus *bus, struct cc_redis
         snprintf(err, errlen, "cannot subscribe to cc.ingress.control: %s", cc_status_str(st));
     if (st == CC_OK && (st = outbound_start(in)) != CC_OK)
         snprintf(err, errlen, "cannot subscribe to cc.ingress.call.*");
+    if (st == CC_OK && (st = notes_start(in)) != CC_OK)
+        snprintf(err, errlen, "cannot subscribe to cc.note.enquiry.>");
     if (st != CC_OK) {
         ingress_free(in);
         return st;

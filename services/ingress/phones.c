@@ -256,8 +256,11 @@ static void random_hex(char *out, size_t bytes)
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
-/* One ring of contact for staff sid: the ring, its media leg, the INVITE. */
-static void ring_one(struct ingress *in, const struct call *c, const char *sid, const char *contact)
+/* One ring of contact for staff sid: the ring, its media leg, the INVITE.
+ * again: a ring of that phone for this call that is over (cancelled,
+ * ended) is replaced by this one (an offer after a withdrawal). */
+static void ring_one(struct ingress *in, const struct call *c, const char *sid, const char *contact,
+                     bool again)
 {
     char id[CC_ID_LEN], leg_id[64], tag[33], call_id[128], from[400], to[400], why[200];
     char sdp[SDP_ANSWER_MAX], prev[16];
@@ -281,7 +284,7 @@ static void ring_one(struct ingress *in, const struct call *c, const char *sid, 
                            contact,  "sip_call_id",     call_id,    "local", from,
                            "remote", to,                "target",   contact, "route",
                            "",       "node",            node,       "leg_id", leg_id,
-                           "instance", in->cfg->instance};
+                           "instance", in->cfg->instance, "again", again ? "1" : "0"};
         st = ring_set(in, id, "none", "ringing", false, (int)(sizeof(f) / sizeof(f[0])), f, &g,
                       prev);
     }
@@ -308,7 +311,7 @@ static void ring_one(struct ingress *in, const struct call *c, const char *sid, 
            NULL);
 }
 
-cc_status phones_ring(struct ingress *in, const struct call *c, const char *sid)
+static cc_status ring_all(struct ingress *in, const struct call *c, const char *sid, bool again)
 {
     char max[16];
     const char *args[3] = {sid, max, "0"};
@@ -322,9 +325,19 @@ cc_status phones_ring(struct ingress *in, const struct call *c, const char *sid)
         return CC_ERR_UNAVAILABLE;
     }
     for (size_t i = 1; i + 1 < rep->elements; i += 2)
-        ring_one(in, c, sid, cc_step_str(rep, i));
+        ring_one(in, c, sid, cc_step_str(rep, i), again);
     freeReplyObject(rep);
     return CC_OK;
+}
+
+cc_status phones_ring(struct ingress *in, const struct call *c, const char *sid)
+{
+    return ring_all(in, c, sid, false);
+}
+
+cc_status phones_ring_again(struct ingress *in, const struct call *c, const char *sid)
+{
+    return ring_all(in, c, sid, true);
 }
 
 /* ---- a phone answers ------------------------------------------------------------------------- */

@@ -37,6 +37,10 @@ bool phones_on_bye(struct ingress *in, const struct sip_req *r);
  * that exist already (a fact delivered again) are not made twice.
  * CC_ERR_UNAVAILABLE: Redis did not answer; try again. */
 cc_status phones_ring(struct ingress *in, const struct call *c, const char *sid);
+/* The same for a later offer (cc.note.enquiry.offered): a phone whose ring
+ * of this call is over (cancelled after a withdrawal, ended) rings anew; one
+ * still ringing or answered is left as it is. */
+cc_status phones_ring_again(struct ingress *in, const struct call *c, const char *sid);
 
 /* CANCEL to every ring of call id still ringing (only staff sid's when
  * sid is not NULL). */

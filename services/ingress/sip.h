@@ -38,6 +38,11 @@ enum sip_req_kind {
                        * ring the ring's id, to/contact/route/body from the 2xx */
     SIP_REQ_RING_FAILED, /* a phone we rang answered >= 300 (or timed out): status */
     SIP_REQ_RING_PROGRESS, /* a dial (sip_dial) got 180 or 183: status */
+    /* Not SIP: a notification (notes.c) handed to the workers the same way.
+     * call_id is the enquiry id (so one enquiry's notes stay in order), to_user
+     * the staff member; txn 0. */
+    SIP_REQ_NOTE_OFFERED,   /* cc.note.enquiry.offered: ring their phones */
+    SIP_REQ_NOTE_WITHDRAWN, /* cc.note.enquiry.withdrawn: cancel their rings */
 };
 
 #define SIP_CONTACTS_MAX 16 /* Contact entries of a REGISTER taken at most */

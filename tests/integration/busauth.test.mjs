@@ -154,6 +154,8 @@ describe('bus authentication and permissions', () => {
       ['ingress', 'pub', 'cc.presence.dir'],
       ['ingress', 'sub', 'cc.evt.>'],
       ['ingress', 'pub', 'cc.evt.enquiry.created'],
+      ['ingress', 'pub', 'cc.note.enquiry.offered'], // it hears the queue's notes (its phones ring), never sends one
+      ['ingress', 'sub', 'cc.note.media.stats'],
       ['media', 'pub', 'cc.queue.create'],
       ['media', 'sub', 'cc.queue.>'],
       ['media', 'pub', '$JS.API.INFO'],

@@ -243,4 +243,87 @@ describe('ingress: staff phones', () => {
     assert.equal((await enquiry(id)).answered_by, sid);
     await until(async () => !(await mediaLegs()).some((l) => l.leg_id.startsWith('ring-')), 10000, 'the phone\'s leg released');
   });
+  // Offers after the call started come as cc.note.enquiry.offered /
+  // .withdrawn (core NATS, one per staff member): the replica holding the
+  // INVITE rings or cancels that staff member's phones.
+  const setStatus = async (team, sid, status) => {
+    const r = await http('PUT', '/me/status', { status }, team.staff[sid]);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  };
+  const pendingOf = async (team, sid) => (await http('GET', '/pending', undefined, team.staff[sid])).body.pending.map((p) => p.enquiry.id);
+  const ringsOf = async (id, sid) => {
+    const call = (await stack.redisCli('GET', `cc:call:enq:${id}`)).stdout.trim();
+    const out = (await stack.redisCli('HKEYS', `cc:call:${call}:rings`)).stdout.trim();
+    return out === '' ? [] : out.split('\n').filter((k) => k.startsWith(`${sid} `));
+  };
+
+  test('a staff member who becomes available while a call waits: their phone rings, answers, and the legs are bridged', async () => {
+    const { number, team } = await line(2);
+    const [a, b] = team.ids; // a keeps the call waiting (no phone); b is busy at first
+    const ph = await phone();
+    assert.equal((await register(b, ph)).code, 0);
+    await setStatus(team, b, 'busy');
+    const staff = answerOn(b, ph, 'phone_answer');
+    await staff.ready;
+    const call = sipp('invite_answered_bye', { service: number });
+    const [id] = await until(async () => {
+      const p = await pendingOf(team, a);
+      return p.length === 1 && p;
+    }, 20000, 'the call waiting in a\'s panel');
+    assert.deepEqual(await pendingOf(team, b), [], 'not offered to b while busy');
+    assert.deepEqual(await ringsOf(id, b), [], 'b\'s phone not rung while busy');
+    await setStatus(team, b, 'online');
+    const leg = await until(async () => (await mediaLegs()).find((l) => l.leg_id.startsWith('sip-') && l.tx.packets > 20 && l.peer_leg_id.startsWith('ring-')),
+      30000, 'the caller bridged to b\'s phone (RTP echoed back)');
+    const r = await call;
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.log, /^SIP\/2\.0 200 OK[\s\S]*m=audio \d+ RTP\/AVP 8 101/m);
+    const s = await staff;
+    assert.equal(s.code, 0, s.out);
+    assert.match(s.log, /^INVITE sip:/m);
+    assert.match(s.log, /^BYE sip:/m, 'the phone got BYE');
+    await until(async () => (await enquiry(id)).state === 'ended', 10000, 'the enquiry ended');
+    const e = await enquiry(id);
+    assert.equal(e.answered_by, b);
+    assert.equal(e.end_reason, 'caller_hung_up');
+    await until(async () => !(await mediaLegs()).some((l) => l.leg_id === leg.leg_id || l.leg_id === leg.peer_leg_id),
+      10000, 'both legs released');
+  });
+
+  test('a staff member who stops being available while their phone rings: it gets CANCEL; available again, it rings anew and answers', async () => {
+    const { number, team } = await line(2);
+    const [a, b] = team.ids;
+    const ph = await phone();
+    assert.equal((await register(b, ph)).code, 0);
+    const ringing = answerOn(b, ph, 'phone_ring');
+    await ringing.ready;
+    const call = sipp('invite_answered', { service: number });
+    const [id] = await until(async () => {
+      const p = await pendingOf(team, a);
+      return p.length === 1 && p;
+    }, 20000, 'the call in a\'s panel');
+    await until(async () => (await ringsOf(id, b)).length === 1, 10000, 'b\'s phone rung');
+    await setStatus(team, b, 'busy');
+    const p = await ringing;
+    assert.equal(p.code, 0, p.out);
+    assert.match(p.log, /^CANCEL sip:/m);
+    assert.ok(finals(p.log).includes(487), p.log);
+    assert.deepEqual(await pendingOf(team, a), [id], 'still waiting for a');
+    // online again: the same phone rings anew (a ring of its own) and answers
+    const staff = answerOn(b, ph, 'phone_answer');
+    await staff.ready;
+    await setStatus(team, b, 'online');
+    await until(async () => (await enquiry(id)).state === 'active', 30000, 'answered on b\'s phone');
+    assert.equal((await enquiry(id)).answered_by, b);
+    await until(async () => (await mediaLegs()).some((l) => l.leg_id.startsWith('sip-') && l.peer_leg_id.startsWith('ring-')),
+      10000, 'the caller bridged to b\'s phone');
+    const end = await http('POST', `/enquiries/${id}/end`, undefined, team.staff[b]);
+    assert.equal(end.status, 200, JSON.stringify(end.body));
+    const r = await call;
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.log, /^BYE sip:/m);
+    const s = await staff;
+    assert.equal(s.code, 0, s.out);
+    assert.match(s.log, /^BYE sip:/m, 'the phone got BYE');
+  });
 });

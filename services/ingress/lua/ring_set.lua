@@ -7,7 +7,9 @@
 -- '<staff> <contact>' -> ring id (one ring per phone per call, whatever
 -- the number of facts that offer it), cc:call:ring:<Call-ID> -> ring id.
 -- Created from the state 'none' (from must include it): then a ring for
--- the same call, staff and contact that exists is returned instead.
+-- the same call, staff and contact that exists is returned instead, unless
+-- the field again is '1' (a later offer; not stored) and that ring is over
+-- ('cancelled' or 'ended'): then the new ring takes its place in the index.
 -- KEYS: outbox, request record. ARGV (after the frame): id, from states
 -- (comma-separated, '*' any, 'none' create), to, ttl_s, bump ('1': add one
 -- to local_cseq), then field, value, ...
@@ -19,6 +21,8 @@ local id, from, to, ttl, bump = arg(1), arg(2), arg(3), arg(4), arg(5)
 local key = 'cc:ring:' .. id
 local fields = {}
 for i = 6, #ARGV - 6 - 1, 2 do fields[arg(i)] = arg(i + 1) end
+local again = fields['again'] == '1'
+fields['again'] = nil
 local cur = redis.call('HGET', key, 'state') or 'none'
 if from ~= '*' and not string.find(',' .. from .. ',', ',' .. cur .. ',', 1, true) then
   if cur == 'none' then return finish({'not_found'}) end
@@ -29,7 +33,12 @@ if cur == 'none' then
   if not call or not staff or not contact then return finish({'not_found'}) end
   local rings = 'cc:call:' .. call .. ':rings'
   local old = redis.call('HGET', rings, staff .. ' ' .. contact)
-  if old then return finish({'state', 'exists'}) end
+  if old then
+    local was = redis.call('HGET', 'cc:ring:' .. old, 'state')
+    if not again or (was ~= 'cancelled' and was ~= 'ended' and was) then
+      return finish({'state', 'exists'})
+    end
+  end
   redis.call('HSET', rings, staff .. ' ' .. contact, id)
   redis.call('EXPIRE', rings, ttl)
   redis.call('HSET', key, 'id', id, 'created_ms', ARGV[2], 'local_cseq', '0')
