@@ -127,7 +127,19 @@ static const char *bearer_of(struct MHD_Connection *conn)
     return *h != '\0' ? h : NULL;
 }
 
-static enum MHD_Result send_reply(struct MHD_Connection *conn, struct gw_reply *r)
+/* Tells the client how long an idle kept-alive connection lasts here
+ * (CC_HTTP_TIMEOUT_S): a client that honours it (browsers, Node's agent)
+ * stops reusing the connection before the gateway closes it, rather than
+ * sending a request into a socket being closed. */
+static void keep_alive_hint(struct gw_http *h, struct MHD_Response *resp)
+{
+    char v[32];
+    snprintf(v, sizeof(v), "timeout=%d", h->ctx->cfg->http_timeout_s);
+    MHD_add_response_header(resp, "Keep-Alive", v);
+}
+
+static enum MHD_Result send_reply(struct gw_http *h, struct MHD_Connection *conn,
+                                  struct gw_reply *r)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
@@ -154,6 +166,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct gw_reply *
     if (r->content_type != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    keep_alive_hint(h, resp);
     if (r->retry_after_s > 0) {
         char secs[16];
         snprintf(secs, sizeof(secs), "%d", r->retry_after_s);
@@ -185,7 +198,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (st->phase == DONE)
-        return send_reply(conn, &st->reply);
+        return send_reply(h, conn, &st->reply);
     if (st->phase == RUNNING)
         return MHD_YES; /* not expected while suspended; wait for the worker */
     if (*upload_size != 0) {
@@ -206,7 +219,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     gw_deadline_arrived(conn); /* the whole request is here */
     if (st->too_large) {
         gw_reply_error(&r, 413, "too_large", "request body is larger than 1 MiB", NULL);
-        return send_reply(conn, &r);
+        return send_reply(h, conn, &r);
     }
     gw_route_find(method, url, &st->route);
     st->req = (struct gw_request){
@@ -221,7 +234,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     };
     if (!st->route.uses_bus) {
         st->route.fn(h->ctx, &st->req, &r);
-        return send_reply(conn, &r);
+        return send_reply(h, conn, &r);
     }
     /* to a worker: suspend first, so that the worker's resume always
      * finds a suspended connection */

@@ -79,7 +79,7 @@ describe('admission', () => {
       }, (res) => {
         let text = '';
         res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : null }));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : null }));
       });
       req.on('error', reject);
       req.end(data);
@@ -104,7 +104,11 @@ describe('admission', () => {
 
   // What another client can still do: the probe, a login, a console that gets its pushes.
   async function othersServed(what) {
-    assert.equal((await request('GET', '/healthz')).status, 200, `${what}: /healthz from another address`);
+    const probe = await request('GET', '/healthz');
+    assert.equal(probe.status, 200, `${what}: /healthz from another address`);
+    // the idle limit, announced: a kept-alive client stops reusing the
+    // connection before the gateway closes it (Node's agent does)
+    assert.equal(probe.headers['keep-alive'], `timeout=${LIMITS.CC_HTTP_TIMEOUT_S}`);
     const { ids } = await makeTeam(api, ADMIN, 1, {}, 'ok');
     const login = await request('POST', '/api/v1/login', { body: { email: `${ids[0]}@x.example`, password: 'password-1' } });
     assert.equal(login.status, 200, `${what}: a login from another address`);
