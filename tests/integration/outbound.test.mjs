@@ -191,6 +191,42 @@ describe('outbound calls', () => {
     await until(async () => (await me(token)).activity.outbound_call === false, 10000, 'the activity cleared');
   });
 
+  test('the carrier challenges the INVITE (401): it goes again with the trunk\'s digest credentials (checked by the carrier), then answered and bridged', async () => {
+    const trunk = { name: 'Test carrier', addresses: ['127.0.0.0/24'], outbound_uri: `sip:${carrier.ip}:${carrier.port}` };
+    const put = await http('PUT', '/trunks/carrier', { ...trunk, username: 'trunk-user', password: 'trunk-secret-1', realm: 'carrier.test' }, ADMIN);
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    try {
+      const { number, team } = await line(1);
+      const [sid] = team.ids;
+      const token = team.staff[sid];
+      const ph = await phone();
+      assert.equal((await register(sid, ph)).code, 0);
+      const staffPhone = uas('phone_outbound', ph, sid);
+      const callee = uas('carrier_challenge', { ...carrier, mport: await freePort() });
+      await staffPhone.ready;
+      await callee.ready;
+      const r = await post(token, { to: '+85261239999', from_number: number });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const id = r.body.id;
+      await until(async () => (await http('GET', `/calls/${id}`, undefined, token)).body.state === 'answered', 30000, 'the call answered');
+      await until(async () => (await mediaLegs()).find((l) => l.leg_id === `dial-${id}` && l.rx.packets > 20),
+        30000, 'audio from the carrier on its leg');
+      assert.equal((await http('DELETE', `/calls/${id}`, undefined, token)).status, 200);
+      const c = await callee;
+      assert.equal(c.code, 0, `the carrier accepted the credentials: ${c.out}`);
+      const invites = [...c.log.matchAll(/^INVITE sip:.*$/gm)];
+      assert.equal(invites.length, 2, 'the INVITE, then the INVITE again with credentials');
+      const auth = c.log.match(/^Authorization: Digest (.*)$/m)?.[1];
+      assert.ok(auth, 'the second INVITE carries Authorization');
+      assert.match(auth, /username="trunk-user"/);
+      assert.match(auth, /realm="carrier\.test"/);
+      assert.doesNotMatch(c.log, /trunk-secret-1/, 'the password itself never goes on the wire');
+      assert.equal((await staffPhone).code, 0);
+    } finally {
+      assert.equal((await http('PUT', '/trunks/carrier', trunk, ADMIN)).status, 200);
+    }
+  });
+
   test('refusals: no registered phone 409, bad numbers 400 naming the field, unknown from_number 404, no token 401', async () => {
     const { number, team } = await line(1);
     const token = team.staff[team.ids[0]];
