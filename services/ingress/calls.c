@@ -30,11 +30,6 @@
 #define REASON_MISSED "Q.850;cause=19;text=\"max wait reached\""
 #define REASON_CANCELLED "Q.850;cause=16;text=\"ended by an operator\""
 
-static void reply(struct ingress *in, uint64_t txn, int status, const char *warning)
-{
-    sip_reply(in->sip, txn, &(struct sip_reply){.status = status, .warning = warning});
-}
-
 void calls_key(char out[65], const char *a, const char *b)
 {
     unsigned char md[32];
@@ -69,11 +64,11 @@ static enum admit admit(struct ingress *in, const struct sip_req *r, char *trunk
     cc_status st;
 
     if (ts == NULL) {
-        reply(in, r->txn, 500, NULL);
+        sip_reply_status(in->sip, r->txn, 500, NULL);
         return ADMIT_UNAVAILABLE;
     }
     if (trunk_load(ts, in->redis, in->script[I_TRUNKS]) != CC_OK) {
-        reply(in, r->txn, 503, "the trunk list cannot be read");
+        sip_reply_status(in->sip, r->txn, 503, "the trunk list cannot be read");
         free(ts);
         return ADMIT_UNAVAILABLE;
     }
@@ -82,7 +77,7 @@ static enum admit admit(struct ingress *in, const struct sip_req *r, char *trunk
     if (t == NULL && trunk_any_digest(ts)) {
         t = auth_verify(in, ts, r->auth, "INVITE", &st);
         if (st != CC_OK) {
-            reply(in, r->txn, 503, "cannot check credentials now");
+            sip_reply_status(in->sip, r->txn, 503, "cannot check credentials now");
             free(ts);
             return ADMIT_UNAVAILABLE;
         }
@@ -95,7 +90,7 @@ static enum admit admit(struct ingress *in, const struct sip_req *r, char *trunk
                     break;
                 }
             if (auth_challenge(in, realm, challenge) != CC_OK) {
-                reply(in, r->txn, 503, "cannot issue a challenge now");
+                sip_reply_status(in->sip, r->txn, 503, "cannot issue a challenge now");
                 res = ADMIT_UNAVAILABLE;
             } else {
                 sip_reply(in->sip, r->txn,
@@ -110,7 +105,7 @@ static enum admit admit(struct ingress *in, const struct sip_req *r, char *trunk
         snprintf(trunk_id, len, "%s", t->id);
         res = ADMIT_OK;
     } else {
-        reply(in, r->txn, 403, NULL);
+        sip_reply_status(in->sip, r->txn, 403, NULL);
         cc_log(CC_LOG_INFO, "INVITE from outside the trunks refused", "source", r->src_ip,
                "call_id", r->call_id, NULL);
     }
@@ -129,15 +124,15 @@ static bool number_channel(struct ingress *in, const struct sip_req *r, char e16
     bool ok = false;
 
     if (!number_e164(e164, r->ruri_user, strlen(r->ruri_user))) {
-        reply(in, r->txn, 484, "the Request-URI names no phone number");
+        sip_reply_status(in->sip, r->txn, 484, "the Request-URI names no phone number");
         return false;
     }
     snprintf(key, sizeof(key), "cc:dir:number:%s", e164);
     rep = cc_redis_command(in->redis, 2, argv, NULL);
     if (cc_redis_reply_status(rep) != CC_OK)
-        reply(in, r->txn, 503, NULL);
+        sip_reply_status(in->sip, r->txn, 503, NULL);
     else if (rep->type != REDIS_REPLY_STRING || rep->len == 0 || rep->len >= 128)
-        reply(in, r->txn, 404, "no such number");
+        sip_reply_status(in->sip, r->txn, 404, "no such number");
     else {
         snprintf(channel, 128, "%s", rep->str);
         ok = true;
@@ -296,7 +291,7 @@ static void invite_again(struct ingress *in, const struct sip_req *r, const char
     cc_status st;
 
     if (strcmp(state, "offering") != 0) {
-        reply(in, r->txn, strcmp(state, "answered") == 0 ? 482 : 480, NULL);
+        sip_reply_status(in->sip, r->txn, strcmp(state, "answered") == 0 ? 482 : 480, NULL);
         return;
     }
     snprintf(txn, sizeof(txn), "%llu", (unsigned long long)r->txn);
@@ -304,7 +299,7 @@ static void invite_again(struct ingress *in, const struct sip_req *r, const char
     if (st == CC_OK)
         sip_reply(in->sip, r->txn, &(struct sip_reply){.status = 180});
     else
-        reply(in, r->txn, st == CC_ERR_UNAVAILABLE ? 503 : 480, NULL);
+        sip_reply_status(in->sip, r->txn, st == CC_ERR_UNAVAILABLE ? 503 : 480, NULL);
     call_clear(&c);
 }
 
@@ -327,7 +322,7 @@ static void on_invite(struct ingress *in, const struct sip_req *r)
         return;
     sr = sdp_offer_parse(&offer, r->body, r->body_len, why, sizeof(why));
     if (sr != SDP_OK) {
-        reply(in, r->txn, sr == SDP_BAD ? 400 : 488, why);
+        sip_reply_status(in->sip, r->txn, sr == SDP_BAD ? 400 : 488, why);
         return;
     }
     caller_of(r, caller);
@@ -341,7 +336,7 @@ static void on_invite(struct ingress *in, const struct sip_req *r)
                       state);
     }
     if (st != CC_OK) {
-        reply(in, r->txn, 503, NULL);
+        sip_reply_status(in->sip, r->txn, 503, NULL);
         return;
     }
     if (existed) {
@@ -359,17 +354,17 @@ static void on_invite(struct ingress *in, const struct sip_req *r)
         leg_id[0] = '\0';
         goto unavailable;
     }
-    st = media_remote(in, leg.node, leg_id, &offer, why, sizeof(why));
+    st = media_remote(in, leg.node, leg_id, &offer, NULL, why, sizeof(why));
     if (st != CC_OK) {
         if (st == CC_ERR_INVALID) {
             abandon(in, id, leg.node, leg_id);
-            reply(in, r->txn, 488, why);
+            sip_reply_status(in->sip, r->txn, 488, why);
             return;
         }
         goto unavailable;
     }
     if (sdp_answer_print(answer, sizeof(answer), &offer, leg.address, leg.port,
-                         (uint64_t)cc_wall_ms(), 1) < 0) {
+                         sdp_session_id(leg_id), 1) < 0) {
         snprintf(why, sizeof(why), "the SDP answer does not fit");
         goto unavailable;
     }
@@ -378,7 +373,7 @@ static void on_invite(struct ingress *in, const struct sip_req *r)
         snprintf(why, sizeof(why), "the enquiry cannot be created: %s", cc_status_str(st));
         if (st == CC_ERR_NOT_FOUND) { /* the number's channel is gone */
             abandon(in, id, leg.node, leg_id);
-            reply(in, r->txn, 404, why);
+            sip_reply_status(in->sip, r->txn, 404, why);
             goto out;
         }
         goto unavailable;
@@ -414,7 +409,7 @@ static void on_invite(struct ingress *in, const struct sip_req *r)
     goto out;
 unavailable:
     abandon(in, id, leg.node, leg_id);
-    reply(in, r->txn, 503, why);
+    sip_reply_status(in->sip, r->txn, 503, why);
     cc_log(CC_LOG_WARN, "call not set up", "call_id", r->call_id, "why", why, NULL);
 out:
     call_clear(&c);
@@ -489,11 +484,11 @@ static void on_bye(struct ingress *in, const struct sip_req *r)
 
     if (st == CC_ERR_NOT_FOUND) {
         if (!phones_on_bye(in, r)) /* else the staff phone's dialog */
-            reply(in, r->txn, 481, NULL);
+            sip_reply_status(in->sip, r->txn, 481, NULL);
         return;
     }
     if (st != CC_OK) {
-        reply(in, r->txn, 503, NULL);
+        sip_reply_status(in->sip, r->txn, 503, NULL);
         return;
     }
     {
@@ -501,75 +496,85 @@ static void on_bye(struct ingress *in, const struct sip_req *r)
         bool out = call_read(in, id, &c) == CC_OK && outbound_is(&c);
         call_clear(&c);
         if (out) { /* the callee of an outbound call hung up */
-            reply(in, r->txn, 200, NULL);
+            sip_reply_status(in->sip, r->txn, 200, NULL);
             outbound_end(in, id, "callee_hung_up");
             return;
         }
     }
     end_call(in, id, "caller_hung_up");
-    reply(in, r->txn, 200, NULL);
+    sip_reply_status(in->sip, r->txn, 200, NULL);
 }
 
+int calls_reanswer(struct ingress *in, const struct sip_req *r, const char *node,
+                   const char *leg_id, unsigned version, char answer[SDP_ANSWER_MAX], char *why,
+                   size_t whylen)
+{
+    struct sdp_offer offer;
+    struct media_leg leg = {0};
+    cc_status st;
+
+    if (r->body_len == 0) {
+        snprintf(why, whylen, "a re-INVITE without an SDP offer is not taken");
+        return 488;
+    }
+    if (sdp_offer_parse(&offer, r->body, r->body_len, why, whylen) != SDP_OK)
+        return 488;
+    st = media_remote(in, node, leg_id, &offer, &leg, why, whylen);
+    if (st != CC_OK)
+        return st == CC_ERR_INVALID ? 488 : 503;
+    if (sdp_answer_print(answer, SDP_ANSWER_MAX, &offer, leg.address, leg.port,
+                         sdp_session_id(leg_id), version) < 0) {
+        snprintf(why, whylen, "the SDP answer does not fit");
+        return 500;
+    }
+    cc_log(CC_LOG_INFO, "re-INVITE: the media leg follows the new SDP", "leg_id", leg_id,
+           "direction", offer.dir == SDP_SENDRECV ? "sendrecv" : "hold", NULL);
+    return 0;
+}
+
+/* A re-INVITE in a caller's dialog (an inbound call) or a carrier's (an
+ * outbound call), else in a staff phone's (phones.c). */
 static void on_reinvite(struct ingress *in, const struct sip_req *r)
 {
-    char id[64], why[200], answer[SDP_ANSWER_MAX], ver[16], prev[16];
-    struct sdp_offer offer;
+    char id[64], why[200] = "", answer[SDP_ANSWER_MAX], ver[16], prev[16];
     struct call c = {0};
-    enum sdp_result sr;
+    unsigned v;
+    int status;
     cc_status st = call_lookup(in, "sip", r->call_id, id);
 
-    if (st != CC_OK) {
-        reply(in, r->txn, st == CC_ERR_NOT_FOUND ? 481 : 503, NULL);
+    if (st == CC_ERR_NOT_FOUND && phones_on_reinvite(in, r))
         return;
-    }
-    sr = sdp_offer_parse(&offer, r->body, r->body_len, why, sizeof(why));
-    if (sr != SDP_OK) {
-        reply(in, r->txn, 488, why);
+    if (st != CC_OK) {
+        sip_reply_status(in->sip, r->txn, st == CC_ERR_NOT_FOUND ? 481 : 503, NULL);
         return;
     }
     /* read the call (a step that changes nothing) to know its leg */
     st = call_set(in, id, "answered", "answered", false, 0, NULL, &c, prev);
     if (st != CC_OK) {
-        reply(in, r->txn, st == CC_ERR_UNAVAILABLE ? 503 : st == CC_ERR_CONFLICT ? 491 : 481,
-              NULL);
+        sip_reply_status(in->sip, r->txn,
+                         st == CC_ERR_UNAVAILABLE ? 503 : st == CC_ERR_CONFLICT ? 491 : 481, NULL);
         goto out;
     }
-    st = media_remote(in, call_get(&c, "node"), call_get(&c, "leg_id"), &offer, why, sizeof(why));
-    if (st != CC_OK) {
-        reply(in, r->txn, st == CC_ERR_INVALID ? 488 : 503, why);
+    v = (unsigned)atoi(call_get(&c, "sdp_version"));
+    v = (v < 1 ? 1 : v) + 1;
+    status = calls_reanswer(in, r, call_get(&c, "node"),
+                            call_get(&c, outbound_is(&c) ? "carrier_leg" : "leg_id"), v, answer,
+                            why, sizeof(why));
+    if (status != 0) {
+        sip_reply_status(in->sip, r->txn, status, why);
         goto out;
-    }
-    {
-        const char *old = call_get(&c, "answer_sdp");
-        unsigned long long sess = 0;
-        unsigned v = (unsigned)atoi(call_get(&c, "sdp_version")) + 1;
-        char addr[64] = "";
-        int port = 0;
-        /* our address and port stay what we answered first */
-        if (sscanf(old, "v=0\r\no=cc-ingress %llu %*u IN IP4 %63s", &sess, addr) != 2 ||
-            (strstr(old, "m=audio ") == NULL) ||
-            sscanf(strstr(old, "m=audio "), "m=audio %d", &port) != 1) {
-            reply(in, r->txn, 500, "our earlier answer is unreadable");
-            goto out;
-        }
-        if (sdp_answer_print(answer, sizeof(answer), &offer, addr, port, sess, v) < 0) {
-            reply(in, r->txn, 500, NULL);
-            goto out;
-        }
-        snprintf(ver, sizeof(ver), "%u", v);
     }
     call_clear(&c);
+    snprintf(ver, sizeof(ver), "%u", v);
     {
         const char *f[4] = {"answer_sdp", answer, "sdp_version", ver};
         st = call_set(in, id, "answered", "answered", false, 4, f, &c, prev);
     }
     if (st != CC_OK) {
-        reply(in, r->txn, 503, NULL);
+        sip_reply_status(in->sip, r->txn, 503, NULL);
         goto out;
     }
     sip_reply(in->sip, r->txn, &(struct sip_reply){.status = 200, .sdp = answer});
-    cc_log(CC_LOG_INFO, "call re-INVITE answered", "call", id,
-           "direction", offer.dir == SDP_SENDRECV ? "sendrecv" : "hold", NULL);
 out:
     call_clear(&c);
 }
@@ -696,15 +701,7 @@ static enum fact_result ended(struct ingress *in, const char *id, const char *wh
     if (st == CC_ERR_UNAVAILABLE)
         return FACT_RETRY;
     if (st == CC_OK) {
-        struct sip_dialog d = {
-            .call_id = call_get(&c, "sip_call_id"),
-            .local = call_get(&c, "local"),
-            .remote = call_get(&c, "remote"),
-            .target = call_get(&c, "target"),
-            .route = call_get(&c, "route"),
-            .cseq = (uint32_t)strtoul(call_get(&c, "local_cseq"), NULL, 10),
-        };
-        sip_send_bye(in->sip, &d);
+        call_send_bye(in, &c);
         release(in, &c);
         phones_hangup(in, id, why);
         cc_log(CC_LOG_INFO, "call ended", "call", id, "by", why, NULL);

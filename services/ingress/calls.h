@@ -18,6 +18,7 @@
 #define INGRESS_CALLS_H
 #include "event.pb-c.h"
 #include "ingress.h"
+#include "sdp.h"
 #include "sip.h"
 
 /* r stays the caller's. */
@@ -47,6 +48,16 @@ cc_status calls_enquiry_end(struct ingress *in, const struct call *c, const char
  * ("media_timeout"); NULL or "" as calls_enquiry_end. */
 cc_status calls_enquiry_end_why(struct ingress *in, const struct call *c, const char *staff_id,
                                 const char *reason);
+
+/* A re-INVITE r in a dialog whose media is leg leg_id on node: the leg
+ * follows r's SDP offer (address, codec; a=sendonly / inactive / c=0.0.0.0
+ * holds: media sends it nothing), and answer gets our SDP (the leg's
+ * address and port, o= sdp_session_id(leg_id) and version, the direction
+ * mirrored). 0, or the status to answer r with (488, 503, 500), why said.
+ * The caller stores the version and answers. */
+int calls_reanswer(struct ingress *in, const struct sip_req *r, const char *node,
+                   const char *leg_id, unsigned version, char answer[SDP_ANSWER_MAX], char *why,
+                   size_t whylen);
 
 /* delivered: how many times JetStream has delivered this fact (1 first). */
 enum fact_result calls_on_fact(struct ingress *in, const Cc__Event *ev, int delivered);

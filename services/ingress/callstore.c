@@ -1,5 +1,6 @@
 /* callstore: cc:call:<id> through its Lua steps. See callstore.h. */
 #include "callstore.h"
+#include "sip.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,4 +160,17 @@ cc_status call_read(struct ingress *in, const char *id, struct call *c)
     }
     c->r = r;
     return CC_OK;
+}
+
+void call_send_bye(struct ingress *in, const struct call *c)
+{
+    struct sip_dialog d = {
+        .call_id = call_get(c, "sip_call_id"),
+        .local = call_get(c, "local"),
+        .remote = call_get(c, "remote"),
+        .target = call_get(c, "target"),
+        .route = call_get(c, "route"),
+        .cseq = (uint32_t)strtoul(call_get(c, "local_cseq"), NULL, 10),
+    };
+    sip_send_bye(in->sip, &d);
 }

@@ -54,6 +54,10 @@ cc_status ring_set(struct ingress *in, const char *id, const char *from, const c
  * CC_ERR_UNAVAILABLE. */
 cc_status call_read(struct ingress *in, const char *id, struct call *c);
 
+/* BYE in the dialog record c holds (a call or a ring, as a step that
+ * bumped its local_cseq returned it): any replica can send it. */
+void call_send_bye(struct ingress *in, const struct call *c);
+
 /* The call id of an index key (cc:call:sip:<x> / cc:call:enq:<x>):
  * CC_ERR_NOT_FOUND when none. */
 cc_status call_lookup(struct ingress *in, const char *index, const char *value, char id[64]);

@@ -69,17 +69,7 @@ static cc_consumer_verdict end_call(struct ingress *in, const char *id, const ch
         call_clear(&c);
         return CC_CONSUMER_ACK;
     }
-    {
-        struct sip_dialog d = {
-            .call_id = call_get(&c, "sip_call_id"),
-            .local = call_get(&c, "local"),
-            .remote = call_get(&c, "remote"),
-            .target = call_get(&c, "target"),
-            .route = call_get(&c, "route"),
-            .cseq = (uint32_t)strtoul(call_get(&c, "local_cseq"), NULL, 10),
-        };
-        sip_send_bye(in->sip, &d);
-    }
+    call_send_bye(in, &c);
     if (media_release(in, call_get(&c, "node"), call_get(&c, "leg_id")) != CC_OK)
         cc_log(CC_LOG_WARN, "cannot release a media leg", "leg_id", call_get(&c, "leg_id"), NULL);
     phones_hangup(in, id, REASON);

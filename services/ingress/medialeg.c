@@ -65,6 +65,15 @@ static cc_status call(struct ingress *in, const char *node, const char *verb,
     return st;
 }
 
+/* The leg media answered with, into out. */
+static void leg_of(struct media_leg *out, const char *node, const Cc__MediaLeg *l)
+{
+    if (out->node != node)
+        snprintf(out->node, sizeof(out->node), "%s", node);
+    snprintf(out->address, sizeof(out->address), "%s", l->address);
+    out->port = l->port;
+}
+
 cc_status media_allocate(struct ingress *in, const char *node, const char *leg_id,
                          struct media_leg *out, char *why, size_t whylen)
 {
@@ -78,19 +87,16 @@ cc_status media_allocate(struct ingress *in, const char *node, const char *leg_i
         snprintf(why, whylen, "media allocate: no port in the reply");
         st = CC_ERR_PROTO;
     }
-    if (st == CC_OK) {
-        if (out->node != node)
-            snprintf(out->node, sizeof(out->node), "%s", node);
-        snprintf(out->address, sizeof(out->address), "%s", rep->leg->address);
-        out->port = rep->leg->port;
-    }
+    if (st == CC_OK)
+        leg_of(out, node, rep->leg);
     if (rep != NULL)
         cc__media_reply__free_unpacked(rep, NULL);
     return st;
 }
 
 cc_status media_remote(struct ingress *in, const char *node, const char *leg_id,
-                       const struct sdp_offer *o, char *why, size_t whylen)
+                       const struct sdp_offer *o, struct media_leg *out, char *why,
+                       size_t whylen)
 {
     Cc__MediaRemoteRequest req = CC__MEDIA_REMOTE_REQUEST__INIT;
     Cc__MediaReply *rep = NULL;
@@ -103,7 +109,16 @@ cc_status media_remote(struct ingress *in, const char *node, const char *leg_id,
     req.event_pt = o->event_pt;
     req.rtcp_mux = o->rtcp_mux;
     req.rtcp_port = o->rtcp_port;
+    req.peer_hold = o->dir == SDP_SENDONLY || o->dir == SDP_INACTIVE;
     st = call(in, node, "remote", &req.base, &rep, why, whylen);
+    if (st == CC_OK && out != NULL) {
+        if (rep->leg == NULL || rep->leg->port <= 0 || rep->leg->address == NULL) {
+            snprintf(why, whylen, "media remote: no port in the reply");
+            st = CC_ERR_PROTO;
+        } else {
+            leg_of(out, node, rep->leg);
+        }
+    }
     if (rep != NULL)
         cc__media_reply__free_unpacked(rep, NULL);
     return st;

@@ -26,8 +26,12 @@ cc_status media_pick(struct ingress *in, char node[MEDIA_NODE_MAX]);
 /* allocate leg_id on node; then remote from the offer. why: a reason. */
 cc_status media_allocate(struct ingress *in, const char *node, const char *leg_id,
                          struct media_leg *out, char *why, size_t whylen);
+/* The leg's phone from its SDP (a new one: a re-INVITE): address, codec,
+ * events; a=sendonly / inactive holds (media sends it nothing). *out (may
+ * be NULL) the leg as media answered: its address and port for our SDP. */
 cc_status media_remote(struct ingress *in, const char *node, const char *leg_id,
-                       const struct sdp_offer *o, char *why, size_t whylen);
+                       const struct sdp_offer *o, struct media_leg *out, char *why,
+                       size_t whylen);
 /* Releases the leg; an unknown leg (released already, or by media's
  * timeout) is fine. */
 cc_status media_release(struct ingress *in, const char *node, const char *leg_id);

@@ -107,19 +107,6 @@ static void dial_id(char out[SIP_RING_ID_MAX], const char *call_id)
     snprintf(out, SIP_RING_ID_MAX, "%s%s", OUTBOUND_DIAL_PREFIX, call_id);
 }
 
-static void bye_carrier(struct ingress *in, const struct call *c)
-{
-    struct sip_dialog d = {
-        .call_id = call_get(c, "sip_call_id"),
-        .local = call_get(c, "local"),
-        .remote = call_get(c, "remote"),
-        .target = call_get(c, "target"),
-        .route = call_get(c, "route"),
-        .cseq = (uint32_t)strtoul(call_get(c, "local_cseq"), NULL, 10),
-    };
-    sip_send_bye(in->sip, &d);
-}
-
 bool outbound_end(struct ingress *in, const char *id, const char *why)
 {
     struct call c = {0};
@@ -135,7 +122,7 @@ bool outbound_end(struct ingress *in, const char *id, const char *why)
     if (strcmp(prev, "dialing") == 0 || strcmp(prev, "ringing") == 0)
         sip_ring_cancel(in->sip, dial); /* a 2xx crossing it gets BYE (outbound_on_dial) */
     else if (strcmp(prev, "answered") == 0 && strcmp(why, "callee_hung_up") != 0)
-        bye_carrier(in, &c);
+        call_send_bye(in, &c);
     phones_hangup(in, id, why); /* CANCEL or BYE to the staff phone(s), their legs */
     if (call_get(&c, "carrier_leg")[0] != '\0' &&
         media_release(in, call_get(&c, "node"), call_get(&c, "carrier_leg")) != CC_OK)
@@ -485,7 +472,7 @@ bool outbound_on_staff_answer(struct ingress *in, const char *ring, const struct
                 t = &ts->t[i];
     st = t == NULL ? CC_ERR_NOT_FOUND : media_allocate(in, node, leg_id, &leg, why, sizeof(why));
     if (st != CC_OK ||
-        sdp_offer_print(sdp, sizeof(sdp), leg.address, leg.port, (uint64_t)cc_wall_ms(), 1) < 0) {
+        sdp_offer_print(sdp, sizeof(sdp), leg.address, leg.port, sdp_session_id(leg_id), 1) < 0) {
         cc_log(CC_LOG_WARN, "outbound call: cannot dial the carrier", "call", id, "why",
                t == NULL ? "the trunk has gone" : why, NULL);
         free(ts);
@@ -585,7 +572,7 @@ static void carrier_answered(struct ingress *in, const char *id, const struct si
         return;
     }
     if (sdp_offer_parse(&ans, r->body, r->body_len, why, sizeof(why)) != SDP_OK ||
-        media_remote(in, call_get(&c, "node"), call_get(&c, "carrier_leg"), &ans, why,
+        media_remote(in, call_get(&c, "node"), call_get(&c, "carrier_leg"), &ans, NULL, why,
                      sizeof(why)) != CC_OK) {
         cc_log(CC_LOG_WARN, "outbound call: the carrier's answer is unusable", "call", id, "why",
                why, NULL);

@@ -20,11 +20,6 @@
 #define RING_TTL_S 43200
 #define RING_ENDED_TTL_S 600
 
-static void reply(struct ingress *in, uint64_t txn, int status, const char *warning)
-{
-    sip_reply(in->sip, txn, &(struct sip_reply){.status = status, .warning = warning});
-}
-
 /* ---- REGISTER ------------------------------------------------------------------------------ */
 
 /* The bindings after the change into a 200 OK (Contact: each with its
@@ -42,7 +37,7 @@ static void register_ok(struct ingress *in, uint64_t txn, const redisReply *rep)
         n++;
     }
     if (contact_list_print(list, sizeof(list), n, uris, secs) < 0) {
-        reply(in, txn, 500, NULL);
+        sip_reply_status(in->sip, txn, 500, NULL);
         return;
     }
     sip_reply(in->sip, txn, &(struct sip_reply){.status = 200, .contact = list});
@@ -52,16 +47,16 @@ static void register_ok(struct ingress *in, uint64_t txn, const redisReply *rep)
 static bool register_valid(struct ingress *in, const struct sip_req *r)
 {
     if (r->ncontacts > SIP_CONTACTS_MAX) {
-        reply(in, r->txn, 400, "too many Contact headers");
+        sip_reply_status(in->sip, r->txn, 400, "too many Contact headers");
         return false;
     }
     if (r->contact_star && (r->ncontacts != 1 || r->expires != 0)) {
-        reply(in, r->txn, 400, "Contact: * needs Expires: 0 and no other Contact");
+        sip_reply_status(in->sip, r->txn, 400, "Contact: * needs Expires: 0 and no other Contact");
         return false;
     }
     for (int i = 0; i < r->ncontacts; i++)
         if (!r->contact_star && !contact_uri_ok(r->contacts[i], strlen(r->contacts[i]))) {
-            reply(in, r->txn, 400, "a Contact is not a usable sip: URI");
+            sip_reply_status(in->sip, r->txn, 400, "a Contact is not a usable sip: URI");
             return false;
         }
     return true;
@@ -77,24 +72,24 @@ void phones_on_register(struct ingress *in, const struct sip_req *r)
     redisReply *rep = NULL;
 
     if (st != CC_OK) {
-        reply(in, r->txn, 503, "cannot check credentials now");
+        sip_reply_status(in->sip, r->txn, 503, "cannot check credentials now");
         return;
     }
     if (who == AUTH_STAFF_NONE) {
         char challenge[AUTH_CHALLENGE_MAX];
         if (auth_challenge(in, in->cfg->sip_realm, challenge) != CC_OK)
-            reply(in, r->txn, 503, "cannot issue a challenge now");
+            sip_reply_status(in->sip, r->txn, 503, "cannot issue a challenge now");
         else
             sip_reply(in->sip, r->txn, &(struct sip_reply){.status = 401, .www_auth = challenge});
         return;
     }
     if (who == AUTH_STAFF_BAD) {
-        reply(in, r->txn, 403, "wrong credentials");
+        sip_reply_status(in->sip, r->txn, 403, "wrong credentials");
         cc_log(CC_LOG_INFO, "REGISTER refused: wrong credentials", "source", r->src_ip, NULL);
         return;
     }
     if (strcmp(r->to_user, sid) != 0) {
-        reply(in, r->txn, 403, "the To user is not the authenticated staff member");
+        sip_reply_status(in->sip, r->txn, 403, "the To user is not the authenticated staff member");
         return;
     }
     if (!register_valid(in, r))
@@ -111,9 +106,9 @@ void phones_on_register(struct ingress *in, const struct sip_req *r)
     }
     st = cc_step_call(&in->frame, in->script[I_REG], NULL, n, args, NULL, &rep);
     if (st != CC_OK || rep->type != REDIS_REPLY_ARRAY) {
-        reply(in, r->txn, 503, "the registration cannot be stored");
+        sip_reply_status(in->sip, r->txn, 503, "the registration cannot be stored");
     } else if (strcmp(cc_step_result(rep), "full") == 0) {
-        reply(in, r->txn, 403, "too many registered phones");
+        sip_reply_status(in->sip, r->txn, 403, "too many registered phones");
     } else {
         register_ok(in, r->txn, rep);
         if (r->ncontacts > 0)
@@ -132,20 +127,6 @@ static void ring_release(struct ingress *in, const struct call *g)
                NULL);
 }
 
-/* BYE in ring g's dialog (g as ring_set returned it after a bump). */
-static void ring_bye(struct ingress *in, const struct call *g)
-{
-    struct sip_dialog d = {
-        .call_id = call_get(g, "sip_call_id"),
-        .local = call_get(g, "local"),
-        .remote = call_get(g, "remote"),
-        .target = call_get(g, "target"),
-        .route = call_get(g, "route"),
-        .cseq = (uint32_t)strtoul(call_get(g, "local_cseq"), NULL, 10),
-    };
-    sip_send_bye(in->sip, &d);
-}
-
 /* Ends ring id from one of from: BYE when it was answered (bye), its
  * media leg released. True when this call made the change. */
 static bool ring_end(struct ingress *in, const char *id, const char *from, bool bye,
@@ -158,7 +139,7 @@ static bool ring_end(struct ingress *in, const char *id, const char *from, bool 
 
     if (st == CC_OK) {
         if (bye)
-            ring_bye(in, &g);
+            call_send_bye(in, &g);
         ring_release(in, &g);
     }
     call_clear(&g);
@@ -293,7 +274,7 @@ static void ring_one(struct ingress *in, const struct call *c, const char *sid, 
         return;
     st = media_allocate(in, node, leg_id, &leg, why, sizeof(why));
     if (st != CC_OK ||
-        sdp_offer_print(sdp, sizeof(sdp), leg.address, leg.port, (uint64_t)cc_wall_ms(), 1) < 0) {
+        sdp_offer_print(sdp, sizeof(sdp), leg.address, leg.port, sdp_session_id(leg_id), 1) < 0) {
         cc_log(CC_LOG_WARN, "staff phone not rung: no media leg", "staff", sid, "why", why, NULL);
         if (st == CC_OK)
             media_release(in, node, leg_id);
@@ -432,7 +413,7 @@ void phones_on_ring_ok(struct ingress *in, const struct sip_req *r)
         return;
     }
     if (sdp_offer_parse(&ans, r->body, r->body_len, why, sizeof(why)) != SDP_OK ||
-        media_remote(in, call_get(&g, "node"), call_get(&g, "leg_id"), &ans, why,
+        media_remote(in, call_get(&g, "node"), call_get(&g, "leg_id"), &ans, NULL, why,
                      sizeof(why)) != CC_OK) {
         cc_log(CC_LOG_WARN, "staff phone's answer unusable", "ring", r->ring, "why", why, NULL);
         ring_end(in, r->ring, "answering", true, "bad_sdp");
@@ -499,10 +480,10 @@ bool phones_on_bye(struct ingress *in, const struct sip_req *r)
     if (st == CC_ERR_NOT_FOUND)
         return false;
     if (st != CC_OK) {
-        reply(in, r->txn, 503, NULL);
+        sip_reply_status(in->sip, r->txn, 503, NULL);
         return true;
     }
-    reply(in, r->txn, 200, NULL);
+    sip_reply_status(in->sip, r->txn, 200, NULL);
     st = ring_set(in, id, "answered,answering", "ended", false, 2, f, &g, prev);
     if (st != CC_OK || strcmp(prev, "answered") != 0) {
         if (st == CC_OK)
@@ -520,16 +501,8 @@ bool phones_on_bye(struct ingress *in, const struct sip_req *r)
     call_clear(&c);
     /* the staff member hung up: the enquiry ends as theirs, the caller gets BYE */
     if (call_set(in, call_get(&g, "call"), "answered", "ended", true, 2, f, &c, prev) == CC_OK) {
-        struct sip_dialog d = {
-            .call_id = call_get(&c, "sip_call_id"),
-            .local = call_get(&c, "local"),
-            .remote = call_get(&c, "remote"),
-            .target = call_get(&c, "target"),
-            .route = call_get(&c, "route"),
-            .cseq = (uint32_t)strtoul(call_get(&c, "local_cseq"), NULL, 10),
-        };
         calls_enquiry_end(in, &c, call_get(&g, "staff"));
-        sip_send_bye(in->sip, &d);
+        call_send_bye(in, &c);
         if (media_release(in, call_get(&c, "node"), call_get(&c, "leg_id")) != CC_OK)
             cc_log(CC_LOG_WARN, "cannot release a media leg", "leg_id", call_get(&c, "leg_id"),
                    NULL);
@@ -537,6 +510,46 @@ bool phones_on_bye(struct ingress *in, const struct sip_req *r)
                NULL);
     }
     call_clear(&c);
+    call_clear(&g);
+    return true;
+}
+
+bool phones_on_reinvite(struct ingress *in, const struct sip_req *r)
+{
+    char id[64], prev[16], why[200] = "", answer[SDP_ANSWER_MAX], ver[16];
+    struct call g = {0};
+    unsigned v;
+    int status;
+    cc_status st = call_lookup(in, "ring", r->call_id, id);
+
+    if (st == CC_ERR_NOT_FOUND)
+        return false;
+    if (st == CC_OK) /* read the ring (a step that changes nothing) */
+        st = ring_set(in, id, "answered", "answered", false, 0, NULL, &g, prev);
+    if (st != CC_OK) {
+        sip_reply_status(in->sip, r->txn,
+                         st == CC_ERR_UNAVAILABLE ? 503 : st == CC_ERR_CONFLICT ? 491 : 481, NULL);
+        goto out;
+    }
+    v = (unsigned)atoi(call_get(&g, "sdp_version"));
+    v = (v < 1 ? 1 : v) + 1;
+    status = calls_reanswer(in, r, call_get(&g, "node"), call_get(&g, "leg_id"), v, answer, why,
+                            sizeof(why));
+    if (status != 0) {
+        sip_reply_status(in->sip, r->txn, status, why);
+        goto out;
+    }
+    call_clear(&g);
+    snprintf(ver, sizeof(ver), "%u", v);
+    {
+        const char *f[2] = {"sdp_version", ver};
+        st = ring_set(in, id, "answered", "answered", false, 2, f, &g, prev);
+    }
+    if (st != CC_OK)
+        sip_reply_status(in->sip, r->txn, 503, NULL);
+    else
+        sip_reply(in->sip, r->txn, &(struct sip_reply){.status = 200, .sdp = answer});
+out:
     call_clear(&g);
     return true;
 }

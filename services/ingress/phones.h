@@ -31,6 +31,10 @@ void phones_on_register(struct ingress *in, const struct sip_req *r);
 void phones_on_ring_ok(struct ingress *in, const struct sip_req *r);
 void phones_on_ring_failed(struct ingress *in, const struct sip_req *r);
 /* A BYE: true when it was in a phone's dialog (then it is answered). */
+/* A re-INVITE in a staff phone's dialog (it holds or resumes, or moves):
+ * its media leg follows the new SDP, 200 with ours. False when r is in no
+ * ring's dialog (r not answered). */
+bool phones_on_reinvite(struct ingress *in, const struct sip_req *r);
 bool phones_on_bye(struct ingress *in, const struct sip_req *r);
 
 /* Rings every binding of staff member sid for call c (offering). Rings

@@ -192,3 +192,12 @@ int sdp_offer_print(char *out, size_t cap, const char *addr, int port, uint64_t 
         return -1;
     return n;
 }
+
+uint64_t sdp_session_id(const char *leg_id)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+    for (const unsigned char *p = (const unsigned char *)leg_id; *p != '\0'; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h >> 2; /* positive in a signed 64-bit reader too */
+}

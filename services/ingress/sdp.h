@@ -49,6 +49,11 @@ enum sdp_result sdp_offer_parse(struct sdp_offer *o, const char *body, size_t le
 int sdp_answer_print(char *out, size_t cap, const struct sdp_offer *o, const char *addr, int port,
                      uint64_t sess_id, uint32_t version);
 
+/* The o= session id of our SDP for media leg leg_id: the same in every
+ * answer or offer of the dialog (only the version grows), from whichever
+ * replica. */
+uint64_t sdp_session_id(const char *leg_id);
+
 /* Our offer to a staff phone (a ring): PCMU, PCMA and telephone-event
  * (SDP_OFFER_EVENT_PT) on the media leg at addr:port, sendrecv. Returns the
  * length, or -1 when it does not fit. The phone's answer is read with

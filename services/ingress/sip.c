@@ -911,6 +911,11 @@ void sip_reply(struct sip *s, uint64_t txn, const struct sip_reply *r)
     post(s, a);
 }
 
+void sip_reply_status(struct sip *s, uint64_t txn, int status, const char *warning)
+{
+    sip_reply(s, txn, &(struct sip_reply){.status = status, .warning = warning});
+}
+
 void sip_send_bye(struct sip *s, const struct sip_dialog *d)
 {
     struct action *a = calloc(1, sizeof(*a));

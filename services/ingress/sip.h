@@ -114,6 +114,8 @@ struct sip_reply {
                            * ("" none: a REGISTER's 200 without bindings) */
 };
 void sip_reply(struct sip *s, uint64_t txn, const struct sip_reply *r);
+/* sip_reply with a status and a Warning (or NULL) only. */
+void sip_reply_status(struct sip *s, uint64_t txn, int status, const char *warning);
 
 /* What is needed to send a request inside a dialog we answered, kept in
  * Redis so that any replica can do it. */

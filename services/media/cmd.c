@@ -63,7 +63,7 @@ static void detach(struct media_loop *l, struct leg *leg)
     l->n_legs--;
 }
 
-static void set_remote(struct leg *leg, const struct loop_cmd *c)
+static void set_remote(struct leg *leg, const struct loop_cmd *c, int64_t now)
 {
     bool moved = !leg->has_remote || leg->remote_rtp.sin_addr.s_addr != c->remote.rtp.sin_addr.s_addr ||
                  leg->remote_rtp.sin_port != c->remote.rtp.sin_port;
@@ -74,6 +74,9 @@ static void set_remote(struct leg *leg, const struct loop_cmd *c)
     leg->codec = c->remote.codec;
     leg->event_pt = c->remote.event_pt;
     leg->has_remote = true;
+    if (leg->peer_hold && !c->remote.hold) /* resumed: its silence counts from now */
+        leg->quiet_since_us = now;
+    leg->peer_hold = c->remote.hold;
     if (moved) /* a new SDP address (re-INVITE): latch again to what comes */
         leg->latched_rtp = leg->latched_rtcp = false;
 }
@@ -191,7 +194,7 @@ static cc_status run(struct media_loop *l, struct loop_cmd *c, int64_t now)
         c->leg = leg;
         return CC_OK;
     case OP_REMOTE:
-        set_remote(leg, c);
+        set_remote(leg, c, now);
         break;
     case OP_BRIDGE:
         if (bridge(l, c, leg) != CC_OK)

@@ -242,6 +242,7 @@ static void do_remote(struct media_control *c, const ProtobufCMessage *pb, struc
     cmd.remote.mux = req->rtcp_mux;
     cmd.remote.codec = req->codec;
     cmd.remote.event_pt = req->event_pt;
+    cmd.remote.hold = req->peer_hold;
     on_leg(c, rp, req->leg_id, &cmd);
 }
 

@@ -68,6 +68,7 @@ void leg_snapshot(const struct leg *l, struct media_leg_info *o)
     }
     o->role = l->role;
     o->muted = l->muted;
+    o->peer_hold = l->peer_hold;
     o->rx = l->rx;
     o->rx.lost = rxstat_lost(&l->rxs);
     o->rx.jitter_ms = rxstat_jitter(&l->rxs) / 8;
@@ -78,20 +79,30 @@ void leg_snapshot(const struct leg *l, struct media_leg_info *o)
     o->last_rx_ms = l->last_rx_wall_ms;
 }
 
+/* An announced address we can send to: not 0.0.0.0 (c=0.0.0.0, the old
+ * way to hold, would otherwise reach this host). */
+static const struct sockaddr_in *announced(const struct leg *l, const struct sockaddr_in *a)
+{
+    return l->has_remote && a->sin_addr.s_addr != htonl(INADDR_ANY) ? a : NULL;
+}
+
+static const struct sockaddr_in *rtp_addr(const struct leg *l)
+{
+    return l->latched_rtp ? &l->src_rtp : announced(l, &l->remote_rtp);
+}
+
 const struct sockaddr_in *leg_rtp_dest(const struct leg *l)
 {
-    if (l->latched_rtp)
-        return &l->src_rtp;
-    return l->has_remote ? &l->remote_rtp : NULL;
+    return l->peer_hold ? NULL : rtp_addr(l);
 }
 
 const struct sockaddr_in *leg_rtcp_dest(const struct leg *l)
 {
     if (l->rtcp_mux)
-        return leg_rtp_dest(l);
+        return rtp_addr(l);
     if (l->latched_rtcp)
         return &l->src_rtcp;
-    return l->has_remote ? &l->remote_rtcp : NULL;
+    return announced(l, &l->remote_rtcp);
 }
 
 uint32_t outstream_now_ts(const struct outstream *o, int64_t now_us)

@@ -41,7 +41,7 @@ struct media_leg_info {
     int codec, event_pt;
     char peer_leg_id[LEG_ID_MAX];
     int role;
-    bool held, muted;
+    bool held, muted, peer_hold;
     char record_path[MEDIA_PATH_MAX];
     struct media_counters rx, tx;
     int64_t created_at_ms, last_rx_ms;
@@ -104,6 +104,7 @@ struct leg {
     bool has_remote, rtcp_mux;
     struct sockaddr_in remote_rtp, remote_rtcp;
     bool latched_rtp, latched_rtcp;  /* symmetric RTP: send where it sends from */
+    bool peer_hold;                  /* its phone's SDP holds the call: no RTP to it, no timeout */
     struct sockaddr_in src_rtp, src_rtcp;
     int64_t src_rtp_us;              /* last packet from the latched RTP source */
     int64_t src_rtcp_us;             /* and RTCP source */
@@ -143,7 +144,8 @@ void leg_free(struct leg *l);
 void leg_snapshot(const struct leg *l, struct media_leg_info *out);
 
 /* Where its RTP / RTCP goes: the latched source, else the announced remote;
- * NULL when neither is known. */
+ * NULL when neither is known (an announced 0.0.0.0 is not known). RTP only:
+ * NULL while the phone holds the call (peer_hold); RTCP still goes. */
 const struct sockaddr_in *leg_rtp_dest(const struct leg *l);
 const struct sockaddr_in *leg_rtcp_dest(const struct leg *l);
 

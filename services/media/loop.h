@@ -48,6 +48,7 @@ struct loop_cmd {
         struct sockaddr_in rtp, rtcp;
         bool mux;
         int codec, event_pt;
+        bool hold; /* the phone's SDP holds: nothing sent to it */
     } remote;
     struct {
         char digits[DTMF_DIGITS_MAX + 1];

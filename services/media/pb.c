@@ -30,6 +30,7 @@ void media_pb_leg(struct media_pb_leg *out, const struct media_leg_info *in, con
     l->role = (Cc__MediaRole)in->role;
     l->held = in->held;
     l->muted = in->muted;
+    l->peer_hold = in->peer_hold;
     l->record_path = (char *)in->record_path;
     counters(&out->rx, &in->rx);
     counters(&out->tx, &in->tx);

@@ -409,10 +409,10 @@ void relay_timeouts(struct media_loop *l, int64_t now)
     for (struct leg *leg = l->legs; leg != NULL; leg = leg->next) {
         /* a caller waiting in the queue or a phone ringing sends nothing
          * (no answer SDP yet): until it is bridged a leg has the longer
-         * setup window; on hold none */
+         * setup window; on hold (ours or the phone's, peer_hold) none */
         int64_t limit = leg->bridge != NULL ? l->timeout_us : l->setup_timeout_us;
-        leg->timed_out =
-            (leg->bridge == NULL || !leg->bridge->held) && now - leg->quiet_since_us >= limit;
+        leg->timed_out = (leg->bridge == NULL || !leg->bridge->held) && !leg->peer_hold &&
+                         now - leg->quiet_since_us >= limit;
     }
     for (struct leg *leg = l->legs, *next; leg != NULL; leg = next) {
         next = leg->next;

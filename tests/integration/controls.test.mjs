@@ -74,10 +74,10 @@ describe('call controls', () => {
   };
 
   // A call from sipp answered on sid's phone; resolves when audio flows both ways.
-  async function answeredCall(scenario, { number, team }, sid) {
+  async function answeredCall(scenario, { number, team }, sid, phoneScenario = 'phone_answer') {
     const ph = await tools.phone();
     assert.equal((await tools.register(sid, ph)).code, 0);
-    const staff = tools.answerOn(sid, ph, 'phone_answer');
+    const staff = tools.answerOn(sid, ph, phoneScenario);
     await staff.ready;
     const caller = tools.sipp(scenario, { service: number, timeoutS: 120 });
     const id = await until(() => enquiryOf(team), 20000, 'the call\'s enquiry');
@@ -196,6 +196,56 @@ describe('call controls', () => {
     assert.equal(s.code, 0, s.out);
     r = await ctl('hold');
     assert.equal(r.status, 409, 'an ended call');
+  });
+
+  // The call's two legs once flag(leg) holds, then what each direction
+  // gains over 800 ms: {toCaller, toPhone}.
+  const flows = async (callerLeg, what, flag) => {
+    await until(async () => flag(await legs(callerLeg)), 15000, what);
+    const a = await legs(callerLeg);
+    await sleep(800);
+    const b = await legs(callerLeg);
+    assert.ok(flag(b), `${what}: still so after the measurement`);
+    return { toCaller: b.caller.tx.packets - a.caller.tx.packets, toPhone: b.staff.tx.packets - a.staff.tx.packets };
+  };
+
+  test('the carrier holds (re-INVITE a=sendonly, answered a=recvonly): nothing goes to the caller, its audio still reaches the phone; resume restores both ways', async () => {
+    const { number, team } = await line(1);
+    const [sid] = team.ids;
+    const call = await answeredCall('invite_hold', { number, team }, sid);
+    const both = await flows(call.callerLeg, 'audio both ways', (l) => l.staff && l.caller.tx.packets > 20 && l.staff.tx.packets > 20 && !l.caller.peer_hold);
+    assert.ok(both.toCaller > 20 && both.toPhone > 20, JSON.stringify(both));
+    const held = await flows(call.callerLeg, 'the caller leg held by its carrier', (l) => l.caller?.peer_hold === true);
+    assert.equal(held.toCaller, 0, 'nothing sent to a carrier that holds');
+    assert.ok(held.toPhone > 20, `the caller's audio (music on hold) still reaches the phone: ${held.toPhone}`);
+    const back = await flows(call.callerLeg, 'resumed', (l) => l.caller?.peer_hold === false);
+    assert.ok(back.toCaller > 20 && back.toPhone > 20, `both ways again: ${JSON.stringify(back)}`);
+    assert.equal((await http('POST', `/enquiries/${call.id}/end`, undefined, team.staff[sid])).status, 200);
+    const c = await call.caller;
+    assert.equal(c.code, 0, c.out);
+    // the answers: the same o= session, the version one up each time
+    const answers = [...c.log.matchAll(/^o=cc-ingress (\d+) (\d+) /gm)].map((m) => [m[1], Number(m[2])]);
+    assert.deepEqual(answers.map((a) => a[1]), [1, 2, 3], c.log);
+    assert.equal(new Set(answers.map((a) => a[0])).size, 1, 'one session id');
+    assert.equal((await call.staff).code, 0);
+  });
+
+  test('the staff phone holds from its own keys (re-INVITE a=inactive): nothing goes to it, its silence past CC_MEDIA_TIMEOUT_S does not end the call; resume restores', async () => {
+    const { number, team } = await line(1);
+    const [sid] = team.ids;
+    const call = await answeredCall('invite_controls', { number, team }, sid, 'phone_hold');
+    const held = await flows(call.callerLeg, 'the phone leg held by the phone', (l) => l.staff?.peer_hold === true);
+    assert.equal(held.toPhone, 0, 'nothing sent to a phone that holds');
+    assert.equal(held.toCaller, 0, 'the echo phone has nothing to send back');
+    // the phone resumes after 7 s (> CC_MEDIA_TIMEOUT_S): the call was not ended meanwhile
+    const back = await flows(call.callerLeg, 'resumed by the phone', (l) => l.staff?.peer_hold === false && l.staff.tx.packets > 0);
+    assert.ok(back.toCaller > 20 && back.toPhone > 20, `both ways again: ${JSON.stringify(back)}`);
+    assert.equal((await stack.redisCli('HGET', `cc:enq:${call.id}`, 'state')).stdout.trim(), 'active', 'the call went on through the hold');
+    assert.equal((await http('POST', `/enquiries/${call.id}/end`, undefined, team.staff[sid])).status, 200);
+    const s = await call.staff;
+    assert.equal(s.code, 0, s.out);
+    assert.match(s.log, /^SIP\/2\.0 200 OK[\s\S]*a=inactive/m, 'the hold answered a=inactive');
+    assert.equal((await call.caller).code, 0);
   });
 
   test(`a caller silent for CC_MEDIA_TIMEOUT_S: the call ends with media_timeout, BYE to both sides`, async () => {

@@ -58,7 +58,7 @@ export function decodeLeg(b) {
     leg_id: S(f, 1), address: S(f, 2), port: N(f, 3), remote_ip: S(f, 4), remote_port: N(f, 5),
     source_ip: S(f, 6), source_port: N(f, 7), codec: N(f, 8), event_pt: N(f, 9), peer_leg_id: S(f, 10),
     role: N(f, 11), held: B(f, 12), muted: B(f, 13), record_path: S(f, 14),
-    rx: decodeCounters(f[15]?.[0]), tx: decodeCounters(f[16]?.[0]), created_at_ms: N(f, 17), last_rx_ms: N(f, 18),
+    rx: decodeCounters(f[15]?.[0]), tx: decodeCounters(f[16]?.[0]), created_at_ms: N(f, 17), last_rx_ms: N(f, 18), peer_hold: B(f, 19),
   };
 }
 

@@ -93,12 +93,25 @@ static void test_phone_offer(void **state)
     assert_int_equal(sdp_offer_print(out, 40, "192.0.2.9", 20004, 7, 1), -1);
 }
 
+/* One o= session id per leg, the same from any replica, different between
+ * legs, and positive as a signed 64-bit number. */
+static void test_session_id(void **state)
+{
+    (void)state;
+    assert_true(sdp_session_id("sip-a") == sdp_session_id("sip-a"));
+    assert_true(sdp_session_id("sip-a") != sdp_session_id("sip-b"));
+    assert_true(sdp_session_id("ring-0190") != sdp_session_id("dial-0190"));
+    assert_true(sdp_session_id("") < (UINT64_C(1) << 63));
+    assert_true(sdp_session_id("ring-ffffffffffffffff") < (UINT64_C(1) << 63));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offers),
         cmocka_unit_test(test_answer),
         cmocka_unit_test(test_phone_offer),
+        cmocka_unit_test(test_session_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

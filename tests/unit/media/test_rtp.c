@@ -7,9 +7,11 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "control.h"
 #include "g711.h"
+#include "leg.h"
 #include "ring.h"
 #include "rtp.h"
 #include "rxstat.h"
@@ -420,6 +422,44 @@ static void test_request_checks(void **state)
     assert_false(media_digits_valid("123456789012345678901234567890123"));
 }
 
+/* Where a leg sends: the latched source, else the announced address (never
+ * 0.0.0.0); no RTP while its phone holds (peer_hold), RTCP still. */
+static void test_leg_dest(void **state)
+{
+    struct leg *l = leg_new("sip-x", 1, -1, -1, 30000, 1234, 0, 0);
+    struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons(4000)};
+    struct sockaddr_in there = {.sin_family = AF_INET, .sin_port = htons(4002)};
+    (void)state;
+
+    assert_non_null(l);
+    assert_null(leg_rtp_dest(l));
+    assert_null(leg_rtcp_dest(l));
+    /* c=0.0.0.0 (an old-style hold): nowhere, not this host */
+    l->has_remote = true;
+    l->remote_rtp = l->remote_rtcp = any;
+    assert_null(leg_rtp_dest(l));
+    assert_null(leg_rtcp_dest(l));
+    inet_pton(AF_INET, "127.0.0.9", &there.sin_addr);
+    l->remote_rtp = there;
+    l->remote_rtcp = there;
+    l->remote_rtcp.sin_port = htons(4003);
+    assert_ptr_equal(leg_rtp_dest(l), &l->remote_rtp);
+    assert_ptr_equal(leg_rtcp_dest(l), &l->remote_rtcp);
+    /* its phone holds: no RTP, RTCP still (also muxed on the RTP port) */
+    l->peer_hold = true;
+    assert_null(leg_rtp_dest(l));
+    assert_ptr_equal(leg_rtcp_dest(l), &l->remote_rtcp);
+    l->rtcp_mux = true;
+    assert_ptr_equal(leg_rtcp_dest(l), &l->remote_rtp);
+    /* latched: where it really sends from */
+    l->latched_rtp = true;
+    l->src_rtp = there;
+    assert_null(leg_rtp_dest(l));
+    l->peer_hold = false;
+    assert_ptr_equal(leg_rtp_dest(l), &l->src_rtp);
+    leg_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_write_header), cmocka_unit_test(test_rxstat),
         cmocka_unit_test(test_g711),         cmocka_unit_test(test_wav),
         cmocka_unit_test(test_ring),         cmocka_unit_test(test_request_checks),
+        cmocka_unit_test(test_leg_dest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
