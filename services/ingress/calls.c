@@ -668,8 +668,11 @@ static enum fact_result answered(struct ingress *in, const char *id, bool ours)
     return FACT_DONE;
 }
 
+static enum fact_result ended(struct ingress *in, const char *id, const char *why);
+
 /* The enquiry ended before an answer (missed, cancelled by an operator):
- * 480 to the caller. */
+ * 480 to the caller. A call answered already (its enquiry pending again
+ * after a blind transfer nobody took) gets BYE instead. */
 static enum fact_result unanswered(struct ingress *in, const char *id, const char *reason,
                                    const char *why)
 {
@@ -680,6 +683,10 @@ static enum fact_result unanswered(struct ingress *in, const char *id, const cha
 
     if (st == CC_ERR_UNAVAILABLE)
         return FACT_RETRY;
+    if (st == CC_ERR_CONFLICT && strcmp(prev, "answered") == 0) {
+        call_clear(&c);
+        return ended(in, id, why);
+    }
     if (st == CC_OK) {
         final_to_invite(in, &c, &(struct sip_reply){.status = 480, .reason = reason});
         release(in, &c);
@@ -732,6 +739,35 @@ static enum fact_result offered(struct ingress *in, const char *id, const Cc__Ev
     return FACT_DONE;
 }
 
+/* A transfer of an answered call (R14; docs/sip.md, "Transfers"): the
+ * phones follow the enquiry. enquiry.transfer: blind, the sender's phone
+ * leaves at once (BYE; the caller waits unbridged); both modes, the
+ * target's phones ring (offered_to). enquiry.transferred: the sender's
+ * phone leaves, unless the taker's phone took the call over already
+ * (phones.c, won()). enquiry.transfer_returned: the target's phones stop
+ * ringing; a blind one offered back to the sender rings theirs. */
+static enum fact_result transfer_fact(struct ingress *in, const char *id, const char *type,
+                                      const Cc__Event *ev)
+{
+    const char *from = ev->staff_id != NULL ? ev->staff_id : "";
+    const char *mode = ev->reason != NULL ? ev->reason : "";
+    bool start = strcmp(type, "enquiry.transfer") == 0;
+    bool back = strcmp(type, "enquiry.transfer_returned") == 0;
+    struct call c = {0};
+    cc_status st = call_read(in, id, &c);
+
+    if (st == CC_OK && strcmp(call_get(&c, "state"), "answered") == 0 && !outbound_is(&c)) {
+        if (back)
+            phones_stop_ringing(in, id, NULL);
+        else if (!start || strcmp(mode, "blind") == 0)
+            st = phones_leave(in, &c, from, "transferred");
+        for (size_t i = 0; st == CC_OK && (start || back) && i < ev->n_offered_to; i++)
+            st = phones_ring_again(in, &c, ev->offered_to[i]);
+    }
+    call_clear(&c);
+    return st == CC_ERR_UNAVAILABLE ? FACT_RETRY : FACT_DONE;
+}
+
 /* Whether this instance's SIP thread holds the call's INVITE (a read). */
 static cc_status owner(struct ingress *in, const char *id, bool *ours)
 {
@@ -761,9 +797,12 @@ enum fact_result calls_on_fact(struct ingress *in, const Cc__Event *ev, int deli
     if (ev->body_case != CC__EVENT__BODY_ENQUIRY || e == NULL ||
         e->kind != CC__ENQUIRY_KIND__ENQUIRY_KIND_CALL)
         return FACT_DONE;
+    bool xfer = strcmp(type, "enquiry.transfer") == 0 || strcmp(type, "enquiry.transferred") == 0 ||
+                strcmp(type, "enquiry.transfer_returned") == 0;
+
     if (strcmp(type, "enquiry.created") != 0 && strcmp(type, "enquiry.answered") != 0 &&
-        strcmp(type, "enquiry.missed") != 0 &&
-        strcmp(type, "enquiry.cancelled") != 0 && strcmp(type, "enquiry.ended") != 0)
+        strcmp(type, "enquiry.missed") != 0 && strcmp(type, "enquiry.cancelled") != 0 &&
+        strcmp(type, "enquiry.ended") != 0 && !xfer)
         return FACT_DONE;
     st = call_lookup(in, "enq", e->id, id);
     if (st == CC_ERR_NOT_FOUND) {
@@ -788,6 +827,8 @@ enum fact_result calls_on_fact(struct ingress *in, const Cc__Event *ev, int deli
         return FACT_RETRY;
     if (strcmp(type, "enquiry.created") == 0)
         return ours ? offered(in, id, ev) : FACT_DONE;
+    if (xfer) /* rung from the INVITE's replica, or from this one once it is gone */
+        return transfer_fact(in, id, type, ev);
     if (strcmp(type, "enquiry.answered") == 0)
         return answered(in, id, ours);
     if (strcmp(type, "enquiry.missed") == 0)

@@ -355,21 +355,49 @@ static cc_status answer(struct ingress *in, const char *enquiry_id, const char *
     return st;
 }
 
+cc_status phones_leave(struct ingress *in, const struct call *c, const char *sid, const char *why)
+{
+    const char *ring = call_get(c, "ring");
+    struct call g = {0};
+    char prev[16];
+    cc_status st;
+
+    if (ring[0] == '\0')
+        return CC_OK;
+    st = ring_set(in, ring, "answered", "answered", false, 0, NULL, &g, prev); /* a read */
+    if (st == CC_OK && strcmp(call_get(&g, "staff"), sid) == 0 &&
+        ring_end(in, ring, "answered", true, why))
+        cc_log(CC_LOG_INFO, "staff phone left the call", "call", call_get(c, "id"), "staff", sid,
+               "why", why, NULL);
+    call_clear(&g);
+    return st == CC_ERR_UNAVAILABLE ? st : CC_OK;
+}
+
 /* The phone of ring g won call call_id: 200 OK to the caller (unless the
- * console's fact did it already), the bridge, the other rings cancelled. */
+ * console's fact did it already), the bridge, the other rings cancelled.
+ * An answered call is a transfer taken on this phone: the phone in the call
+ * until now (a consult's sender) leaves it first, and the controls start
+ * afresh on the new bridge. */
 static void won(struct ingress *in, const struct call *g)
 {
     const char *call_id = call_get(g, "call"), *ring = call_get(g, "id");
-    const char *f[2] = {"ring", ring};
+    const char *f[8] = {"ring", ring, "held", "0", "muted", "0", "recording", "0"};
     struct call c = {0};
     char prev[16], why[200];
     cc_status st = call_set(in, call_id, "offering", "answered", false, 2, f, &c, prev);
 
-    if (st == CC_OK)
+    if (st == CC_OK) {
         sip_reply(in->sip, strtoull(call_get(&c, "txn"), NULL, 10),
                   &(struct sip_reply){.status = 200, .sdp = call_get(&c, "answer_sdp")});
-    else if (st == CC_ERR_CONFLICT && strcmp(prev, "answered") == 0)
-        st = call_set(in, call_id, "answered", "answered", false, 2, f, &c, prev);
+    } else if (st == CC_ERR_CONFLICT && strcmp(prev, "answered") == 0) {
+        st = call_read(in, call_id, &c);
+        if (st == CC_OK && call_get(&c, "ring")[0] != '\0' &&
+            strcmp(call_get(&c, "ring"), ring) != 0)
+            ring_end(in, call_get(&c, "ring"), "answered", true, "transferred");
+        call_clear(&c);
+        if (st == CC_OK)
+            st = call_set(in, call_id, "answered", "answered", false, 8, f, &c, prev);
+    }
     phones_stop_ringing(in, call_id, NULL);
     if (st != CC_OK) {
         /* the caller is gone (or Redis is): this phone's call ends */

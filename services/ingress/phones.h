@@ -31,11 +31,11 @@ void phones_on_register(struct ingress *in, const struct sip_req *r);
 void phones_on_ring_ok(struct ingress *in, const struct sip_req *r);
 void phones_on_ring_failed(struct ingress *in, const struct sip_req *r);
 /* A BYE: true when it was in a phone's dialog (then it is answered). */
+bool phones_on_bye(struct ingress *in, const struct sip_req *r);
 /* A re-INVITE in a staff phone's dialog (it holds or resumes, or moves):
  * its media leg follows the new SDP, 200 with ours. False when r is in no
  * ring's dialog (r not answered). */
 bool phones_on_reinvite(struct ingress *in, const struct sip_req *r);
-bool phones_on_bye(struct ingress *in, const struct sip_req *r);
 
 /* Rings every binding of staff member sid for call c (offering). Rings
  * that exist already (a fact delivered again) are not made twice.
@@ -49,6 +49,12 @@ cc_status phones_ring_again(struct ingress *in, const struct call *c, const char
 /* CANCEL to every ring of call id still ringing (only staff sid's when
  * sid is not NULL). */
 void phones_stop_ringing(struct ingress *in, const char *call_id, const char *sid);
+
+/* Staff member sid's phone that is in call c (the call's answered ring)
+ * leaves it: BYE, its media leg released, which unbridges the caller (a
+ * transfer: the sender is free). Nothing when the call's phone is not
+ * theirs. CC_ERR_UNAVAILABLE: Redis did not answer. */
+cc_status phones_leave(struct ingress *in, const struct call *c, const char *sid, const char *why);
 
 /* The call ends: CANCEL to the rings still ringing, BYE to an answered
  * phone, its media leg released. */

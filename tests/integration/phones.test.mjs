@@ -326,4 +326,107 @@ describe('ingress: staff phones', () => {
     assert.equal(s.code, 0, s.out);
     assert.match(s.log, /^BYE sip:/m, 'the phone got BYE');
   });
+  test('transfers follow on the phones: consult to a colleague answered on their phone moves the caller there (the sender\'s phone gets BYE); blind hangs the sender\'s phone up at once and rings the target\'s', async () => {
+    const { number, team } = await line(3);
+    const [a, b, c] = team.ids;
+    const phA = await phone();
+    assert.equal((await register(a, phA)).code, 0);
+    const onA = answerOn(a, phA, 'phone_answer');
+    await onA.ready;
+    const call = sipp('invite_controls', { service: number, timeoutS: 120 });
+    const id = await until(() => enquiryOfNumber(team), 20000, 'the call\'s enquiry');
+    await until(async () => (await enquiry(id)).answered_by === a, 30000, 'answered on a\'s phone');
+    const callId = (await stack.redisCli('GET', `cc:call:enq:${id}`)).stdout.trim();
+    const callerLeg = `sip-${callId}`;
+    // the caller's leg bridged to a phone (ring-*) of staff sid, audio both ways
+    const bridgedTo = async (sid, what) => {
+      const ring = await until(async () => {
+        const r = (await stack.redisCli('HGET', `cc:call:${callId}`, 'ring')).stdout.trim();
+        return r && (await stack.redisCli('HGET', `cc:ring:${r}`, 'staff')).stdout.trim() === sid && r;
+      }, 30000, `${what}: the call's phone is ${sid}'s`);
+      const legs = await mediaLegs();
+      const start = legs.find((l) => l.leg_id === callerLeg);
+      await until(async () => {
+        const l = (await mediaLegs()).find((x) => x.leg_id === callerLeg);
+        return l && l.peer_leg_id === `ring-${ring}` && l.tx.packets > (start?.tx.packets ?? 0) + 20;
+      }, 30000, `${what}: the caller bridged to ${sid}'s phone and hearing it`);
+    };
+    await bridgedTo(a, 'answered');
+
+    // consult to b, answered on b's phone
+    const phB = await phone();
+    assert.equal((await register(b, phB)).code, 0);
+    const onB = answerOn(b, phB, 'phone_answer');
+    await onB.ready;
+    let r = await http('POST', `/enquiries/${id}/transfer`, { to_staff_id: b, mode: 'consult' }, team.staff[a]);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await bridgedTo(b, 'consult taken on b\'s phone');
+    const sa = await onA;
+    assert.equal(sa.code, 0, sa.out);
+    assert.match(sa.log, /^BYE sip:/m, 'the sender\'s phone got BYE');
+    assert.equal((await enquiry(id)).answered_by, b);
+
+    // blind to c: b's phone hangs up at once, c's rings and answers
+    const phC = await phone();
+    assert.equal((await register(c, phC)).code, 0);
+    const onC = answerOn(c, phC, 'phone_answer');
+    await onC.ready;
+    r = await http('POST', `/enquiries/${id}/transfer`, { to_staff_id: c, mode: 'blind' }, team.staff[b]);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const sb = await onB;
+    assert.equal(sb.code, 0, sb.out);
+    assert.match(sb.log, /^BYE sip:/m, 'the blind sender\'s phone got BYE');
+    await bridgedTo(c, 'blind transfer taken on c\'s phone');
+    assert.equal((await enquiry(id)).answered_by, c);
+    // the call controls are c's now
+    const held = await http('POST', `/enquiries/${id}/call/hold`, undefined, team.staff[c]);
+    assert.equal(held.status, 200, JSON.stringify(held.body));
+    assert.equal((await http('POST', `/enquiries/${id}/call/resume`, undefined, team.staff[b])).status, 403);
+
+    const end = await http('POST', `/enquiries/${id}/end`, undefined, team.staff[c]);
+    assert.equal(end.status, 200, JSON.stringify(end.body));
+    const caller = await call;
+    assert.equal(caller.code, 0, caller.out);
+    assert.match(caller.log, /^BYE sip:/m);
+    const sc = await onC;
+    assert.equal(sc.code, 0, sc.out);
+    assert.match(sc.log, /^BYE sip:/m, 'the last phone got BYE');
+    await until(async () => !(await mediaLegs()).some((l) => l.leg_id === callerLeg), 10000, 'the legs released');
+  });
+  test('a blind transfer nobody takes: the target\'s phone stops ringing, the sender\'s rings again; not taken either, the caller gets BYE (max_wait)', async () => {
+    const team = await makeTeam(http, ADMIN, 2, { max_wait_direct_s: 2 }, 'ph');
+    const number = `+8529${String(8000000 + ++numberN)}`;
+    assert.equal((await http('PUT', `/numbers/${number}`, { kind: 'local', channel_id: team.channel }, ADMIN)).status, 201);
+    const [a, b] = team.ids;
+    const phA = await phone();
+    assert.equal((await register(a, phA)).code, 0);
+    const onA = answerOn(a, phA, 'phone_answer');
+    await onA.ready;
+    const call = sipp('invite_controls', { service: number, timeoutS: 120 });
+    const id = await until(() => enquiryOfNumber(team), 20000, 'the call\'s enquiry');
+    await until(async () => (await enquiry(id)).answered_by === a, 30000, 'answered on a\'s phone');
+    const phB = await phone();
+    assert.equal((await register(b, phB)).code, 0);
+    const ringB = answerOn(b, phB, 'phone_ring');
+    await ringB.ready;
+    const r = await http('POST', `/enquiries/${id}/transfer`, { to_staff_id: b, mode: 'blind' }, team.staff[a]);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const sa = await onA;
+    assert.equal(sa.code, 0, sa.out);
+    assert.match(sa.log, /^BYE sip:/m, 'the sender\'s phone hung up at once');
+    // a's phone listens again before the transfer returns to a (2 s)
+    const ringA = answerOn(a, phA, 'phone_ring');
+    await ringA.ready;
+    const pb = await ringB;
+    assert.equal(pb.code, 0, pb.out);
+    assert.match(pb.log, /^CANCEL sip:/m, 'the target\'s phone stopped ringing');
+    const pa = await ringA;
+    assert.equal(pa.code, 0, pa.out);
+    assert.match(pa.log, /^INVITE sip:/m, 'offered back: the sender\'s phone rang');
+    assert.match(pa.log, /^CANCEL sip:/m);
+    const caller = await call;
+    assert.equal(caller.code, 0, caller.out);
+    assert.match(caller.log, /^BYE sip:/m, 'the caller got BYE once nobody took it');
+    await until(async () => (await enquiry(id)).state === 'missed', 10000, 'the enquiry missed');
+  });
 });
