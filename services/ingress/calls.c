@@ -469,6 +469,35 @@ void calls_on_note(struct ingress *in, const struct sip_req *r)
     call_clear(&c);
 }
 
+void calls_on_resync(struct ingress *in, const struct sip_req *r)
+{
+    char id[64], key[160];
+    const char *argv[2] = {"SMEMBERS", key};
+    bool ours = false;
+    struct call c = {0};
+    redisReply *offered = NULL;
+    cc_status st = call_lookup(in, "enq", r->call_id, id);
+
+    if (st == CC_OK)
+        st = owner(in, id, &ours);
+    if (st != CC_OK || !ours)
+        return;
+    if (call_read(in, id, &c) != CC_OK || strcmp(call_get(&c, "state"), "offering") != 0)
+        goto out;
+    snprintf(key, sizeof(key), "cc:enq:%s:offered", r->call_id);
+    offered = cc_redis_command(in->redis, 2, argv, NULL);
+    if (cc_redis_reply_status(offered) != CC_OK || offered->type != REDIS_REPLY_ARRAY)
+        goto out;
+    for (size_t i = 0; i < offered->elements; i++)
+        if (offered->element[i]->type == REDIS_REPLY_STRING &&
+            phones_ring(in, &c, offered->element[i]->str) != CC_OK)
+            goto out;
+    phones_ring_only(in, id, offered);
+out:
+    freeReplyObject(offered);
+    call_clear(&c);
+}
+
 static void on_cancel(struct ingress *in, const struct sip_req *r)
 {
     char id[64];
@@ -610,6 +639,9 @@ void calls_on_request(struct ingress *in, const struct sip_req *r)
     case SIP_REQ_NOTE_OFFERED:
     case SIP_REQ_NOTE_WITHDRAWN:
         calls_on_note(in, r);
+        break;
+    case SIP_REQ_RESYNC:
+        calls_on_resync(in, r);
         break;
     }
 }

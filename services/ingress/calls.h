@@ -30,6 +30,12 @@ void calls_on_request(struct ingress *in, const struct sip_req *r);
  * rings still ringing. Anything else is ignored. */
 void calls_on_note(struct ingress *in, const struct sip_req *r);
 
+/* A worker, for a resync (resync.c, SIP_REQ_RESYNC): when this replica
+ * holds the INVITE of the call of enquiry r->call_id and it still waits,
+ * the offered staff (cc:enq:<id>:offered) whose phones have no ring of it
+ * ring, and rings still ringing of staff no longer offered get CANCEL. */
+void calls_on_resync(struct ingress *in, const struct sip_req *r);
+
 enum fact_result {
     FACT_DONE,  /* acknowledge */
     FACT_RETRY, /* a server did not answer, or the call is another replica's

@@ -9,6 +9,7 @@
 #include "mediafacts.h"
 #include "notes.h"
 #include "outbound.h"
+#include "resync.h"
 #include "sip.h"
 #include "work.h"
 
@@ -66,6 +67,8 @@ cc_status ingress_start(struct ingress **ip, struct cc_bus *bus, struct cc_redis
         snprintf(err, errlen, "cannot subscribe to cc.ingress.call.*");
     if (st == CC_OK && (st = notes_start(in)) != CC_OK)
         snprintf(err, errlen, "cannot subscribe to cc.note.enquiry.>");
+    if (st == CC_OK && (st = resync_start(&in->resync, in)) != CC_OK)
+        snprintf(err, errlen, "cannot start the resync thread");
     if (st != CC_OK) {
         ingress_free(in);
         return st;
@@ -80,6 +83,7 @@ void ingress_stop(struct ingress *in)
         return;
     facts_stop(in->facts);
     mediafacts_stop(in->mediafacts);
+    resync_stop(in->resync);
     /* the SIP thread first: nothing new reaches the workers, which then
      * finish what they hold (their replies are dropped with the stack) */
     sip_stop(in->sip);
@@ -93,6 +97,7 @@ void ingress_free(struct ingress *in)
     ingress_stop(in);
     facts_free(in->facts);
     mediafacts_free(in->mediafacts);
+    resync_free(in->resync);
     work_free(in->work);
     sip_free(in->sip);
     free(in);

@@ -10,6 +10,8 @@
  *   facts.c    the JetStream consumer "ingress-enquiry" of the enquiry facts
  *   mediafacts.c  the consumer "ingress-media": a media timeout ends the call
  *   control.c  call controls for the staff in a call (cc.ingress.control)
+ *   resync.c   the phones of waiting calls follow the stored offers (lost
+ *              notifications)
  *   medialeg.c requests to a media node (allocate, remote, release)
  *   phones.c   staff phones: REGISTER, ringing them for an offered call, their
  *              answer through the atomic answer step, CANCEL, BYE, the bridge
@@ -37,6 +39,7 @@ struct sip;
 struct work;
 struct facts;
 struct mediafacts;
+struct resync;
 
 /* Shared by every thread of the service: immutable after ingress_start,
  * except through the thread-safe objects it points to (bus, redis, sip,
@@ -51,6 +54,7 @@ struct ingress {
     struct work *work;
     struct facts *facts;
     struct mediafacts *mediafacts;
+    struct resync *resync;
 };
 
 /* Registers the scripts, starts the workers, the SIP thread, the facts

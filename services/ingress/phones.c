@@ -355,6 +355,35 @@ static cc_status answer(struct ingress *in, const char *enquiry_id, const char *
     return st;
 }
 
+void phones_ring_only(struct ingress *in, const char *call_id, const redisReply *offered)
+{
+    char key[128];
+    const char *argv[2] = {"HKEYS", key};
+    redisReply *keys;
+
+    snprintf(key, sizeof(key), "cc:call:%s:rings", call_id);
+    keys = cc_redis_command(in->redis, 2, argv, NULL);
+    if (cc_redis_reply_status(keys) == CC_OK && keys->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < keys->elements; i++) {
+            /* "<staff id> <contact>" */
+            const redisReply *k = keys->element[i];
+            const char *sp = k->type == REDIS_REPLY_STRING ? strchr(k->str, ' ') : NULL;
+            size_t n = sp != NULL ? (size_t)(sp - k->str) : 0;
+            bool still = false;
+            char sid[128];
+            if (n == 0 || n >= sizeof(sid))
+                continue;
+            memcpy(sid, k->str, n);
+            sid[n] = '\0';
+            for (size_t j = 0; j < offered->elements && !still; j++)
+                still = offered->element[j]->type == REDIS_REPLY_STRING &&
+                        strcmp(offered->element[j]->str, sid) == 0;
+            if (!still)
+                phones_stop_ringing(in, call_id, sid);
+        }
+    freeReplyObject(keys);
+}
+
 cc_status phones_leave(struct ingress *in, const struct call *c, const char *sid, const char *why)
 {
     const char *ring = call_get(c, "ring");

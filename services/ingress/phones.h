@@ -50,6 +50,10 @@ cc_status phones_ring_again(struct ingress *in, const struct call *c, const char
  * sid is not NULL). */
 void phones_stop_ringing(struct ingress *in, const char *call_id, const char *sid);
 
+/* CANCEL to every ring of call id still ringing whose staff member is not
+ * one of offered (an array reply of staff ids). */
+void phones_ring_only(struct ingress *in, const char *call_id, const redisReply *offered);
+
 /* Staff member sid's phone that is in call c (the call's answered ring)
  * leaves it: BYE, its media leg released, which unbridges the caller (a
  * transfer: the sender is free). Nothing when the call's phone is not

@@ -43,6 +43,8 @@ enum sip_req_kind {
      * the staff member; txn 0. */
     SIP_REQ_NOTE_OFFERED,   /* cc.note.enquiry.offered: ring their phones */
     SIP_REQ_NOTE_WITHDRAWN, /* cc.note.enquiry.withdrawn: cancel their rings */
+    SIP_REQ_RESYNC,         /* resync.c: the rings of enquiry call_id's call follow
+                             * its stored offers */
 };
 
 #define SIP_CONTACTS_MAX 16 /* Contact entries of a REGISTER taken at most */

@@ -429,4 +429,30 @@ describe('ingress: staff phones', () => {
     assert.match(caller.log, /^BYE sip:/m, 'the caller got BYE once nobody took it');
     await until(async () => (await enquiry(id)).state === 'missed', 10000, 'the enquiry missed');
   });
+  test('offers stored but never notified (a lost notification) are caught up: the phone rings within the resync period; withdrawn the same way, it gets CANCEL', async () => {
+    const { number, team } = await line(2);
+    const [a, b] = team.ids; // a takes it from the console; b is busy, so not offered
+    await setStatus(team, b, 'busy');
+    const ph = await phone();
+    assert.equal((await register(b, ph)).code, 0);
+    const ringing = answerOn(b, ph, 'phone_ring');
+    await ringing.ready;
+    const call = sipp('invite_answered', { service: number });
+    const [id] = await until(async () => {
+      const p = await pendingOf(team, a);
+      return p.length === 1 && p;
+    }, 20000, 'the call in a\'s panel');
+    assert.deepEqual(await ringsOf(id, b), [], 'b is not offered: no ring');
+    // the queue's stored offers say b, and no notification comes
+    await stack.redisCli('SADD', `cc:enq:${id}:offered`, b);
+    await until(async () => (await ringsOf(id, b)).length === 1, 15000, 'b\'s phone rung by the resync');
+    await stack.redisCli('SREM', `cc:enq:${id}:offered`, b);
+    const p = await ringing;
+    assert.equal(p.code, 0, p.out);
+    assert.match(p.log, /^CANCEL sip:/m, 'no longer offered: CANCEL');
+    assert.equal((await http('POST', `/enquiries/${id}/answer`, undefined, team.staff[a])).status, 200);
+    assert.equal((await http('POST', `/enquiries/${id}/end`, undefined, team.staff[a])).status, 200);
+    const r = await call;
+    assert.equal(r.code, 0, r.out);
+  });
 });

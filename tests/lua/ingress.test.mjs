@@ -137,7 +137,9 @@ async function runCase(c) {
   }
   assert.equal(await redis.call('XLEN', OUTBOX), 0, 'no step of ingress appends to the outbox');
   for (const k of Object.keys(afterKeys)) {
-    if (k === 'cc:call:creating' || k.startsWith('cc:dir:')) continue;
+    // the two indexes of calls are kept short by their users instead:
+    // creating trimmed by call_new, offering swept by ingress's resync
+    if (k === 'cc:call:creating' || k === 'cc:call:offering' || k.startsWith('cc:dir:')) continue;
     assert.ok(afterKeys[k].exp > 0, `${k} has an expiry`);
   }
   if (c.check) await c.check(t);
@@ -252,6 +254,31 @@ const CALL_SET = [
     changes: (t) => ({
       'cc:call:C1': { state: 'ringing', updated_ms: String(t), enquiry_id: '' },
       'cc:call:creating': { C1: null },
+    }),
+    expiry: { 'cc:call:C1': { ttl: CALL_TTL_S }, 'cc:call:sip:abc@trunk': { ttl: CALL_TTL_S } },
+  },
+  {
+    name: 'to offering: indexed in cc:call:offering (scored by when), so the resync finds the waiting calls',
+    setup: () => givenCall('C1', 'abc@trunk'),
+    run: () => callSet('C1', 'new', 'offering', { enquiry_id: 'E1' }),
+    reply: okWith('new', 'cc:call:C1'),
+    changes: (t) => ({
+      'cc:call:C1': { state: 'offering', updated_ms: String(t), enquiry_id: 'E1' },
+      'cc:call:creating': { C1: null },
+      'cc:call:enq:E1': 'C1',
+      'cc:call:offering': { C1: t },
+    }),
+    expiry: { 'cc:call:C1': { ttl: CALL_TTL_S }, 'cc:call:sip:abc@trunk': { ttl: CALL_TTL_S },
+      'cc:call:enq:E1': { ttl: CALL_TTL_S } },
+  },
+  {
+    name: 'leaving offering: out of cc:call:offering',
+    setup: () => givenCall('C1', 'abc@trunk', 'offering'),
+    run: () => callSet('C1', 'offering', 'answered'),
+    reply: okWith('offering', 'cc:call:C1'),
+    changes: (t) => ({
+      'cc:call:C1': { state: 'answered', updated_ms: String(t) },
+      'cc:call:offering': { C1: null },
     }),
     expiry: { 'cc:call:C1': { ttl: CALL_TTL_S }, 'cc:call:sip:abc@trunk': { ttl: CALL_TTL_S } },
   },

@@ -4,7 +4,8 @@
 -- change. Fields are set with it; 'enquiry_id' also indexes the call by
 -- its enquiry (cc:call:enq:<enquiry id>). Leaving for 'ended' keeps the
 -- call ttl_s more (a late BYE or fact still finds it). Leaving 'new' takes
--- it out of cc:call:creating (call_new.lua).
+-- it out of cc:call:creating (call_new.lua); 'offering' is indexed in
+-- cc:call:offering while it lasts.
 -- KEYS: outbox, request record. ARGV (after the frame): id, from states
 -- (comma-separated, '*' any), to state, ttl_s, bump ('1': add one to
 -- local_cseq, the CSeq of a request we send in the dialog), then field,
@@ -39,6 +40,12 @@ if sid then redis.call('EXPIRE', 'cc:call:sip:' .. sid, ttl) end
 local enq = redis.call('HGET', key, 'enquiry_id')
 if enq and enq ~= '' then redis.call('EXPIRE', 'cc:call:enq:' .. enq, ttl) end
 if to ~= 'new' then redis.call('ZREM', 'cc:call:creating', id) end
+-- the calls waiting for an answer (resync.c: their phones follow the offers)
+if to == 'offering' then
+  redis.call('ZADD', 'cc:call:offering', NOW, id)
+elseif cur == 'offering' then
+  redis.call('ZREM', 'cc:call:offering', id)
+end
 local out = {'ok', cur}
 local h = redis.call('HGETALL', key)
 for i = 1, #h do out[#out + 1] = h[i] end
