@@ -6,14 +6,14 @@
 // set and cleared by the system.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { natsRequest } from './lib/nats.mjs';
 import { decodeReply } from './lib/media.mjs';
-import { apiClient, freePort, repo, startStack, until } from './lib/stack.mjs';
+import { sipTools } from './lib/sip.mjs';
+import { apiClient, freePort, startStack, until } from './lib/stack.mjs';
 import { makeTeam } from './lib/team.mjs';
 
 const ADMIN = 'outbound-admin-token-0123456789abcdef';
@@ -25,14 +25,14 @@ describe('outbound calls', () => {
   let work;
   let carrier; // {ip, port} of the trunk's outbound_uri
   let numberN = 0;
-  let addrN = 40;
-  const running = new Set();
+  let tools;
 
   before(async () => {
     stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_LOG_LEVEL: process.env.CC_LOG_LEVEL ?? 'info' });
     http = apiClient(stack);
     sipPort = stack.ports.CC_SIP_PORT;
     work = mkdtempSync(path.join(os.tmpdir(), 'cc-outbound-'));
+    tools = sipTools(sipPort, work);
     carrier = { ip: '127.0.0.2', port: await freePort() };
     const t = await http('PUT', '/trunks/carrier', { name: 'Test carrier', addresses: ['127.0.0.0/24'],
       outbound_uri: `sip:${carrier.ip}:${carrier.port}` }, ADMIN);
@@ -40,7 +40,7 @@ describe('outbound calls', () => {
     assert.equal(t.body.outbound_uri, `sip:${carrier.ip}:${carrier.port}`);
   });
   after(async () => {
-    for (const p of running) p.kill('SIGKILL');
+    for (const p of tools?.running ?? []) p.kill('SIGKILL');
     if (work) rmSync(work, { recursive: true, force: true });
     const res = await stack?.stop();
     assert.equal(res?.code, 0);
@@ -54,45 +54,9 @@ describe('outbound calls', () => {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     return { number, team };
   }
-  async function phone() {
-    return { ip: `127.0.0.${++addrN}`, port: await freePort(), mport: await freePort() };
-  }
-  function sipp(scenario, { service = 'probe', ip = '127.0.0.1', port, mport, keys = {}, extra = [], timeoutS = 90 } = {}) {
-    const name = `${scenario}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
-    const msgFile = path.join(work, `${name}.msg`);
-    const errFile = path.join(work, `${name}.err`);
-    const start = async () => {
-      const args = [`127.0.0.1:${sipPort}`, '-sf', path.join(repo, 'tests/sip', `${scenario}.xml`),
-        '-s', service, '-m', '1', '-t', 'u1', '-i', ip, '-p', String(port ?? await freePort()),
-        '-mi', ip, '-mp', String(mport ?? await freePort()), '-trace_msg', '-message_file', msgFile,
-        '-trace_err', '-error_file', errFile, '-timeout', `${timeoutS}s`, '-timeout_error', '-nostdin', ...extra];
-      for (const [k, v] of Object.entries(keys)) args.push('-key', k, String(v));
-      const p = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
-      running.add(p);
-      let out = '';
-      p.stdout.on('data', (d) => (out += d));
-      p.stderr.on('data', (d) => (out += d));
-      const code = await new Promise((r) => p.on('exit', (c) => r(c)));
-      running.delete(p);
-      const log = existsSync(msgFile) ? readFileSync(msgFile, 'utf8') : '';
-      const err = existsSync(errFile) ? readFileSync(errFile, 'utf8') : '';
-      return { code, log, out: out.slice(-2000) + err };
-    };
-    return start();
-  }
-  const udpTaken = (ip, port) => {
-    const hexIp = ip.split('.').reverse().map((b) => Number(b).toString(16).padStart(2, '0')).join('').toUpperCase();
-    const want = `${hexIp}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-    return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === want);
-  };
   // A UAS (phone or carrier) that is listening before the call starts.
-  const uas = (scenario, who, service = 'uas') => {
-    const run = sipp(scenario, { service, ip: who.ip, port: who.port, mport: who.mport, extra: ['-rtp_echo'] });
-    run.ready = until(() => udpTaken(who.ip, who.port), 20000, `sipp on ${who.ip}:${who.port} to listen`);
-    return run;
-  };
-  const register = (sid, ph) =>
-    sipp('register', { service: sid, ip: ph.ip, port: ph.port, keys: { expires: 120 }, extra: ['-au', sid, '-ap', 'password-1'] });
+  const uas = (scenario, who, service = 'uas') => tools.answerOn(service, who, scenario);
+  const register = (sid, ph) => tools.register(sid, ph, { expires: 120 });
   const mediaLegs = async () => decodeReply(await natsRequest(stack.ports.CC_NATS_PORT, 'cc.media.list', Buffer.alloc(0))).legs;
   const me = async (token) => (await http('GET', '/me', undefined, token)).body;
   const post = async (token, body, key) => {
@@ -107,7 +71,7 @@ describe('outbound calls', () => {
     const { number, team } = await line(1);
     const [sid] = team.ids;
     const token = team.staff[sid];
-    const ph = await phone();
+    const ph = await tools.phone();
     assert.equal((await register(sid, ph)).code, 0);
     const staffPhone = uas('phone_outbound', ph, sid);
     const callee = uas('carrier_answer', { ...carrier, mport: await freePort() });
@@ -170,7 +134,7 @@ describe('outbound calls', () => {
     const { number, team } = await line(1);
     const [sid] = team.ids;
     const token = team.staff[sid];
-    const ph = await phone();
+    const ph = await tools.phone();
     assert.equal((await register(sid, ph)).code, 0);
     const staffPhone = uas('phone_outbound', ph, sid);
     const callee = uas('carrier_busy', { ...carrier, mport: await freePort() });
@@ -199,7 +163,7 @@ describe('outbound calls', () => {
       const { number, team } = await line(1);
       const [sid] = team.ids;
       const token = team.staff[sid];
-      const ph = await phone();
+      const ph = await tools.phone();
       assert.equal((await register(sid, ph)).code, 0);
       const staffPhone = uas('phone_outbound', ph, sid);
       const callee = uas('carrier_challenge', { ...carrier, mport: await freePort() });

@@ -6,18 +6,17 @@
 // as a console does.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { natsRequest } from './lib/nats.mjs';
 import { decodeReply } from './lib/media.mjs';
-import { apiClient, freePort, repo, startStack, until } from './lib/stack.mjs';
+import { finals, sipTools } from './lib/sip.mjs';
+import { apiClient, startStack, until } from './lib/stack.mjs';
 import { makeTeam } from './lib/team.mjs';
 
 const ADMIN = 'sip-admin-token-0123456789abcdef';
-const PCAP = '/usr/share/sip-tester/g711a.pcap';
 
 describe('ingress: SIP trunk', () => {
   let stack;
@@ -25,13 +24,15 @@ describe('ingress: SIP trunk', () => {
   let sipPort;
   let work;
   let numberN = 0;
-  const running = new Set();
+  let sipp;
+  let running = new Set();
 
   before(async () => {
     stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0' });
     http = apiClient(stack);
     sipPort = stack.ports.CC_SIP_PORT;
     work = mkdtempSync(path.join(os.tmpdir(), 'cc-sip-'));
+    ({ sipp, running } = sipTools(sipPort, work));
     // the carrier: everything from 127.0.0.1 (sipp binds 127.0.0.2 to be someone else)
     const t = await http('PUT', '/trunks/carrier', { name: 'Test carrier', addresses: ['127.0.0.1/32'] }, ADMIN);
     assert.equal(t.status, 201, JSON.stringify(t.body));
@@ -53,29 +54,6 @@ describe('ingress: SIP trunk', () => {
     return { number, team };
   }
 
-  // Runs sipp with a scenario; resolves {code, log} (log: every message it
-  // sent and received). opts: service (the Request-URI user), transport
-  // 'u1' | 't1', ip (sipp's own address).
-  async function sipp(scenario, { service = 'probe', transport = 'u1', ip = '127.0.0.1', timeoutS = 90 } = {}) {
-    const name = `${scenario}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
-    const msgFile = path.join(work, `${name}.msg`);
-    const errFile = path.join(work, `${name}.err`);
-    const args = [`127.0.0.1:${sipPort}`, '-sf', path.join(repo, 'tests/sip', `${scenario}.xml`),
-      '-s', service, '-m', '1', '-t', transport, '-i', ip, '-p', String(await freePort()),
-      '-mi', ip, '-mp', String(await freePort()), '-trace_msg', '-message_file', msgFile,
-      '-trace_err', '-error_file', errFile, '-timeout', `${timeoutS}s`, '-timeout_error', '-nostdin'];
-    const p = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
-    running.add(p);
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    const code = await new Promise((r) => p.on('exit', (c) => r(c)));
-    running.delete(p);
-    const log = existsSync(msgFile) ? readFileSync(msgFile, 'utf8') : '';
-    const err = existsSync(errFile) ? readFileSync(errFile, 'utf8') : '';
-    return { code, log, out: out.slice(-2000) + err };
-  }
-
   const pending = async (token) => (await http('GET', '/pending', undefined, token)).body.pending.map((p) => p.enquiry.id);
   const enquiry = async (id) => {
     const h = (await stack.redisCli('HGET', `cc:enq:${id}`, 'state')).stdout.trim();
@@ -83,7 +61,6 @@ describe('ingress: SIP trunk', () => {
     return { state: h, end_reason: why };
   };
   const mediaLegs = async () => decodeReply(await natsRequest(stack.ports.CC_NATS_PORT, 'cc.media.list', Buffer.alloc(0))).legs;
-  const finals = (log) => [...log.matchAll(/^SIP\/2\.0 (\d{3})/gm)].map((m) => Number(m[1]));
 
   test('OPTIONS gets 200 over UDP and over TCP', async () => {
     for (const transport of ['u1', 't1']) {

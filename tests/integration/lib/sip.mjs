@@ -1,4 +1,4 @@
-// sipp helpers shared by the SIP suites (phones.test.mjs, controls.test.mjs):
+// sipp helpers shared by the SIP suites (sip, phones, controls, outbound):
 // sipp as the carrier or as a staff phone against a stack's ingress.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,15 +17,17 @@ export function sipTools(sipPort, work) {
     return { ip: `127.0.0.${++addrN}`, port: await freePort(), mport: await freePort() };
   }
 
-  // Runs sipp; resolves {code, log, out}. ip/port: sipp's own; keys: -key
-  // pairs, sets: -set pairs (the scenarios' pauses); extra: more arguments.
-  function sipp(scenario, { service = 'probe', ip = '127.0.0.1', port, mport, keys = {}, sets = {}, extra = [], timeoutS = 90 } = {}) {
+  // Runs sipp; resolves {code, log, out} (log: every message it sent and
+  // received). service: the Request-URI user; transport 'u1' | 't1';
+  // ip/port: sipp's own; keys: -key pairs, sets: -set pairs (the
+  // scenarios' pauses); extra: more arguments.
+  function sipp(scenario, { service = 'probe', transport = 'u1', ip = '127.0.0.1', port, mport, keys = {}, sets = {}, extra = [], timeoutS = 90 } = {}) {
     const name = `${scenario}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
     const msgFile = path.join(work, `${name}.msg`);
     const errFile = path.join(work, `${name}.err`);
     const start = async () => {
       const args = [`127.0.0.1:${sipPort}`, '-sf', path.join(repo, 'tests/sip', `${scenario}.xml`),
-        '-s', service, '-m', '1', '-t', 'u1', '-i', ip, '-p', String(port ?? await freePort()),
+        '-s', service, '-m', '1', '-t', transport, '-i', ip, '-p', String(port ?? await freePort()),
         '-mi', ip, '-mp', String(mport ?? await freePort()), '-trace_msg', '-message_file', msgFile,
         '-trace_err', '-error_file', errFile, '-timeout', `${timeoutS}s`, '-timeout_error', '-nostdin', ...extra];
       for (const [k, v] of Object.entries(keys)) args.push('-key', k, String(v));
