@@ -29,6 +29,8 @@
 #define REASON_VOICEMAIL "Q.850;cause=17;text=\"no staff available (voicemail not yet taken)\""
 #define REASON_MISSED "Q.850;cause=19;text=\"max wait reached\""
 #define REASON_CANCELLED "Q.850;cause=16;text=\"ended by an operator\""
+/* How long media's announcement lasts (with a margin): the 480 after it. */
+#define ANNOUNCE_MS 1200
 
 void calls_key(char out[65], const char *a, const char *b)
 {
@@ -256,12 +258,25 @@ static void abandon(struct ingress *in, const char *id, const char *node, const 
 }
 
 /* A refused enquiry (blocked, voicemail): 480 with a Reason at once. */
-static void refuse(struct ingress *in, uint64_t txn, const char *state)
+/* Nobody can take the call (R8.3): the caller is told at once. Its media
+ * leg plays the announcement (media's "announce": three rising tones, about
+ * a second, the leg then ends by itself) as early media in a 183 with our
+ * SDP, and the 480 with its Reason follows when it has played. Without the
+ * announcement (media refused it), the 480 at once and the leg released. */
+static void refuse(struct ingress *in, uint64_t txn, const char *state, const char *node,
+                   const char *leg_id, const char *answer)
 {
+    const char *reason = strcmp(state, "voicemail") == 0 ? REASON_VOICEMAIL : REASON_BLOCKED;
+    char why[200];
+    bool told = media_leg_cmd(in, node, "announce", leg_id, NULL, why, sizeof(why)) == CC_OK;
+
+    if (told)
+        sip_reply(in->sip, txn, &(struct sip_reply){.status = 183, .sdp = answer});
+    else
+        media_release(in, node, leg_id);
     sip_reply(in->sip, txn,
-              &(struct sip_reply){.status = 480,
-                                  .reason = strcmp(state, "voicemail") == 0 ? REASON_VOICEMAIL
-                                                                            : REASON_BLOCKED});
+              &(struct sip_reply){.status = 480, .reason = reason,
+                                  .delay_ms = told ? ANNOUNCE_MS : 0});
 }
 
 static const char *state_name(Cc__EnquiryState s)
@@ -396,8 +411,7 @@ static void on_invite(struct ingress *in, const struct sip_req *r)
             goto unavailable;
         }
         if (!pending) {
-            media_release(in, leg.node, leg_id);
-            refuse(in, r->txn, to);
+            refuse(in, r->txn, to, leg.node, leg_id, answer);
             cc_log(CC_LOG_INFO, "call refused", "call", id, "enquiry_id", cr->enquiry->id,
                    "state", to, NULL);
             goto out;

@@ -1,6 +1,7 @@
 /* sip: the SIP thread (sofia-sip nta, su_root). See sip.h. */
 #include "sip.h"
 #include "cc_log.h"
+#include "cc_time.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -70,6 +71,7 @@ struct action {
     bool dial;                 /* ACT_RING of sip_dial: */
     char *user, *ha1, *realm;
     uint32_t cseq;
+    int64_t due_ms;            /* ACT_REPLY sent later: when (monotonic), else 0 */
     struct action *next;
 };
 
@@ -105,6 +107,8 @@ struct sip {
     struct ring *rings;
     size_t nring;
     su_timer_t *sweep;
+    su_timer_t *later;      /* the first of delayed is due */
+    struct action *delayed; /* replies to send later, by due time (SIP thread) */
 };
 
 /* ---- copies out of sofia's message -------------------------------------------------- */
@@ -519,13 +523,6 @@ static void do_bye(struct sip *s, struct action *a)
 
 /* ---- rings: INVITEs to staff phones (SIP thread) ------------------------------------------ */
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct ring *ring_find(struct sip *s, const char *id, struct ring ***prevp)
 {
     for (struct ring **pp = &s->rings; *pp != NULL; pp = &(*pp)->next)
@@ -740,7 +737,7 @@ static int on_ring_response(nta_outgoing_magic_t *m, nta_outgoing_t *orq, const 
     if (g->answered)
         return 0; /* a retransmission: ACKed again */
     g->answered = true;
-    g->done_ms = mono_ms();
+    g->done_ms = cc_mono_ms();
     r = req_blank(SIP_REQ_RING_OK);
     if (r == NULL)
         return 0;
@@ -832,7 +829,7 @@ static void do_ring_cancel(struct sip *s, struct action *a)
 static void on_sweep(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 {
     struct sip *s = (struct sip *)arg;
-    int64_t now = mono_ms();
+    int64_t now = cc_mono_ms();
     struct ring *g, *next;
 
     (void)m;
@@ -842,6 +839,48 @@ static void on_sweep(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
         if (g->done_ms != 0 && now - g->done_ms > RING_LINGER_MS)
             ring_drop(s, g);
     }
+}
+
+static void on_later(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg);
+
+/* (Re)arms the timer for the first delayed reply. */
+static void arm_later(struct sip *s)
+{
+    int64_t wait;
+
+    if (s->later == NULL || s->delayed == NULL)
+        return;
+    wait = s->delayed->due_ms - cc_mono_ms();
+    su_timer_set_at(s->later, on_later, (su_timer_arg_t *)s,
+                    su_time_add(su_now(), (su_duration_t)(wait > 0 ? wait : 0)));
+}
+
+/* Keeps a reply for later (in due order). */
+static void delay_reply(struct sip *s, struct action *a)
+{
+    struct action **p = &s->delayed;
+
+    while (*p != NULL && (*p)->due_ms <= a->due_ms)
+        p = &(*p)->next;
+    a->next = *p;
+    *p = a;
+    arm_later(s);
+}
+
+static void on_later(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+    struct sip *s = (struct sip *)arg;
+    int64_t now = cc_mono_ms();
+
+    (void)m;
+    (void)t;
+    while (s->delayed != NULL && s->delayed->due_ms <= now) {
+        struct action *a = s->delayed;
+        s->delayed = a->next;
+        do_reply(s, a);
+        action_free(a);
+    }
+    arm_later(s);
 }
 
 static int on_wake(su_root_magic_t *m, su_wait_t *w, su_wakeup_arg_t *arg)
@@ -861,6 +900,10 @@ static int on_wake(su_root_magic_t *m, su_wait_t *w, su_wakeup_arg_t *arg)
     pthread_mutex_unlock(&s->mu);
     for (; list != NULL; list = next) {
         next = list->next;
+        if (list->kind == ACT_REPLY && list->due_ms != 0 && s->later != NULL) {
+            delay_reply(s, list);
+            continue; /* kept, not freed */
+        }
         if (list->kind == ACT_REPLY)
             do_reply(s, list);
         else if (list->kind == ACT_BYE)
@@ -902,6 +945,7 @@ void sip_reply(struct sip *s, uint64_t txn, const struct sip_reply *r)
     a->kind = ACT_REPLY;
     a->txn = txn;
     a->status = r->status;
+    a->due_ms = r->delay_ms > 0 ? cc_mono_ms() + r->delay_ms : 0;
     a->phrase = dup_or_null(r->phrase);
     a->reason = dup_or_null(r->reason);
     a->sdp = dup_or_null(r->sdp);
@@ -1039,6 +1083,7 @@ static void *run(void *arg)
     s->sweep = su_timer_create(su_root_task(s->root), 1000);
     if (s->sweep != NULL)
         su_timer_set_interval(s->sweep, on_sweep, (su_timer_arg_t *)s, 1000);
+    s->later = su_timer_create(su_root_task(s->root), 0);
     atomic_store(&s->ready, true);
     started(s, 1);
     su_root_run(s->root);
@@ -1050,6 +1095,13 @@ out:
         ring_drop(s, s->rings);
     if (s->sweep != NULL)
         su_timer_destroy(s->sweep);
+    if (s->later != NULL)
+        su_timer_destroy(s->later);
+    while (s->delayed != NULL) { /* dropped with their transactions */
+        struct action *a = s->delayed;
+        s->delayed = a->next;
+        action_free(a);
+    }
     if (s->leg != NULL)
         nta_leg_destroy(s->leg);
     if (s->agent != NULL)

@@ -114,6 +114,8 @@ struct sip_reply {
     const char *warning;  /* Warning text (399 code), or NULL */
     const char *contact;  /* Contact header value(s) of a 2xx, or NULL: our own
                            * ("" none: a REGISTER's 200 without bindings) */
+    int delay_ms;         /* > 0: sent this much later (a final answer after an
+                           * announcement played as early media) */
 };
 void sip_reply(struct sip *s, uint64_t txn, const struct sip_reply *r);
 /* sip_reply with a status and a Warning (or NULL) only. */

@@ -237,6 +237,14 @@ static cc_status run(struct media_loop *l, struct loop_cmd *c, int64_t now)
     case OP_RELEASE:
         relay_end_leg(l, leg, now, &c->info, c->rec_path);
         return CC_OK;
+    case OP_ANNOUNCE:
+        if (leg->bridge != NULL)
+            return fail(c, CC_ERR_CONFLICT, "the leg is bridged: announce to a leg alone");
+        if (leg_rtp_dest(leg) == NULL)
+            return fail(c, CC_ERR_CONFLICT, "the leg has no remote to play to");
+        if (leg->announce == 0)
+            leg->announce = 1;
+        break;
     case OP_GET:
     default:
         break;

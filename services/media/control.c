@@ -307,7 +307,7 @@ static enum loop_op op_of(const char *verb)
         enum loop_op op;
     } ops[] = {{"unbridge", OP_UNBRIDGE}, {"hold", OP_HOLD},         {"unhold", OP_UNHOLD},
                {"mute", OP_MUTE},         {"unmute", OP_UNMUTE},     {"record_stop", OP_REC_STOP},
-               {"release", OP_RELEASE}};
+               {"release", OP_RELEASE},   {"announce", OP_ANNOUNCE}};
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
         if (strcmp(ops[i].verb, verb) == 0)
             return ops[i].op;
@@ -466,6 +466,7 @@ static const struct {
     {"record_start", &cc__media_leg_request__descriptor},
     {"record_stop", &cc__media_leg_request__descriptor},
     {"release", &cc__media_leg_request__descriptor},
+    {"announce", &cc__media_leg_request__descriptor},
     {"list", &cc__media_list_request__descriptor},
 };
 
@@ -505,7 +506,7 @@ static void answer(struct media_control *c, const struct cc_bus_msg *m, const ch
     if (desc == NULL) {
         fail(rp, CC_ERR_NOT_FOUND,
              "unknown media request: the verbs are allocate, remote, bridge, unbridge, hold, "
-             "unhold, mute, unmute, dtmf, record_start, record_stop, release, list",
+             "unhold, mute, unmute, dtmf, record_start, record_stop, release, announce, list",
              NULL);
     } else if ((pb = protobuf_c_message_unpack(desc, NULL, m->len, m->data)) == NULL) {
         char msg[160];

@@ -61,7 +61,10 @@ struct bridge {
 
 /* What feeds a leg's outgoing stream now; a change re-bases timestamps and
  * sequence numbers so the phone sees one continuous stream (one SSRC). */
-enum { FEED_NONE = 0, FEED_RELAY, FEED_HOLD, FEED_DTMF };
+enum { FEED_NONE = 0, FEED_RELAY, FEED_HOLD, FEED_DTMF, FEED_ANNOUNCE };
+
+/* The announcement an unbridged leg can play (announce): frames of 20 ms. */
+#define ANNOUNCE_FRAMES 50
 
 struct outstream {
     uint32_t ssrc;
@@ -130,6 +133,8 @@ struct leg {
     int64_t last_rx_wall_ms;
     int64_t quiet_since_us;          /* last packet, creation or bridging; moved on by hold time */
     bool timed_out;                  /* relay_timeouts: ends in this tick */
+    int announce;                    /* > 0: the announcement plays, this frame
+                                      * next (1-based); the leg ends after it */
 
     struct leg *prev, *next;         /* the loop's list */
 };

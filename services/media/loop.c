@@ -188,13 +188,24 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-/* 160 samples of 400 Hz (8 periods exactly), quiet (-20 dBFS) */
+/* 160 samples of 400 Hz (8 periods exactly), quiet (-20 dBFS); and the
+ * announcement: three tones of 330 ms (950, 1400, 1800 Hz), then silence to
+ * ANNOUNCE_FRAMES */
 static void make_tone(struct media_loop *l)
 {
+    static const double sit_hz[3] = {950.0, 1400.0, 1800.0};
+
     for (int i = 0; i < 160; i++) {
         int16_t s = (int16_t)lrint(3277.0 * sin(2.0 * M_PI * 400.0 * i / 8000.0));
         l->tone_pcmu[i] = g711_ulaw_encode(s);
         l->tone_pcma[i] = g711_alaw_encode(s);
+    }
+    for (int n = 0; n < ANNOUNCE_FRAMES * 160; n++) {
+        int tone = n / 2640; /* 330 ms each */
+        int16_t s = tone < 3 ? (int16_t)lrint(3277.0 * sin(2.0 * M_PI * sit_hz[tone] * n / 8000.0))
+                             : 0;
+        l->sit_pcmu[n / 160][n % 160] = g711_ulaw_encode(s);
+        l->sit_pcma[n / 160][n % 160] = g711_alaw_encode(s);
     }
 }
 

@@ -36,6 +36,7 @@ enum loop_op {
     OP_REC_START,  /* rec: start is taken on success */
     OP_REC_STOP,
     OP_RELEASE,
+    OP_ANNOUNCE,   /* an unbridged leg plays the announcement, then ends */
     OP_LIST,
     OP_GET,
 };

@@ -38,6 +38,9 @@ struct media_loop {
     uint64_t ticks;
     uint64_t rec_dropped;      /* audio items the ring had no room for */
     uint8_t tone_pcmu[160], tone_pcma[160];
+    /* the announcement (a special information tone, ITU-T E.180: 950,
+     * 1400 and 1800 Hz, 330 ms each), frame by frame */
+    uint8_t sit_pcmu[ANNOUNCE_FRAMES][160], sit_pcma[ANNOUNCE_FRAMES][160];
 
     struct mmsghdr rmsg[LOOP_BATCH];
     struct iovec riov[LOOP_BATCH];

@@ -334,6 +334,37 @@ static void hold_frame(struct media_loop *l, struct bridge *b, int64_t now)
     loop_queue(l, c->rtp_fd, dst, pkt, RTP_HEADER_LEN + 160);
 }
 
+/* One frame of the announcement to a leg alone; after the last, the leg
+ * ends (relay_timeouts). */
+static void announce_frame(struct media_loop *l, struct leg *leg, int64_t now)
+{
+    struct outstream *o = &leg->out;
+    const struct sockaddr_in *dst = leg_rtp_dest(leg);
+    int f = leg->announce - 1;
+    uint8_t *pkt;
+    uint16_t seq = (uint16_t)(o->seq + 1);
+    uint32_t ts;
+    bool marker = false;
+
+    if (f >= ANNOUNCE_FRAMES)
+        return;
+    leg->announce++;
+    if (dst == NULL)
+        return;
+    if (feed(o, FEED_ANNOUNCE, 0)) {
+        ts = outstream_now_ts(o, now);
+        marker = true;
+    } else {
+        ts = o->gen_ts + 160;
+    }
+    pkt = loop_gen_buf(l);
+    rtp_write_header(pkt, marker, codec_pt(leg->codec), seq, ts, o->ssrc);
+    memcpy(pkt + RTP_HEADER_LEN, leg->codec == CODEC_PCMA ? l->sit_pcma[f] : l->sit_pcmu[f], 160);
+    o->gen_ts = ts;
+    sent(o, seq, ts + 160, now, 160);
+    loop_queue(l, leg->rtp_fd, dst, pkt, RTP_HEADER_LEN + 160);
+}
+
 /* One step of the digits media sends a leg (RFC 4733 2.5): an event packet
  * every 20 ms with the same timestamp and a growing duration, the first
  * with the marker bit; the end packet three times; 40 ms before the next. */
@@ -397,6 +428,8 @@ void relay_tick(struct media_loop *l, int64_t now, int frames)
                 hold_frame(l, leg->bridge, now);
             if (leg->dtmf.phase != 0)
                 dtmf_step(l, leg, now);
+            if (leg->announce > 0 && leg->bridge == NULL)
+                announce_frame(l, leg, now);
         }
     }
 }
@@ -416,12 +449,14 @@ void relay_timeouts(struct media_loop *l, int64_t now)
     }
     for (struct leg *leg = l->legs, *next; leg != NULL; leg = next) {
         next = leg->next;
-        if (leg->timed_out) {
+        bool announced = leg->announce > ANNOUNCE_FRAMES; /* played: it ends */
+        if (leg->timed_out || announced) {
             struct media_event *ev = calloc(1, sizeof(*ev));
             if (ev != NULL) {
                 ev->kind = MEV_LEG_ENDED;
                 ev->wall_ms = loop_wall_ms();
-                snprintf(ev->reason, sizeof(ev->reason), "media_timeout");
+                snprintf(ev->reason, sizeof(ev->reason), "%s",
+                         announced ? "announced" : "media_timeout");
             }
             relay_end_leg(l, leg, now, ev != NULL ? &ev->leg : NULL, ev != NULL ? ev->path : NULL);
             post_event(l, ev);

@@ -348,6 +348,32 @@ test(`a bridged leg with no RTP for CC_MEDIA_TIMEOUT_S ends with media_timeout, 
   await events.wait((m) => m.subject === 'cc.evt.media.leg_ended' && decodeEvent(m.payload).media.legs[0].leg_id === c.leg_id, (TIMEOUT_S + 4) * 1000, 'leg_ended after resume');
 });
 
+test('announce: a leg alone plays about a second of tones (one stream, the codec it speaks), then ends by itself with reason announced; a bridged leg is refused', async () => {
+  const callerPhone = await newPhone(0);
+  const a = ok(await media.call('allocate', { leg_id: 'announce-1' })).leg;
+  ok(await media.call('remote', { leg_id: a.leg_id, ip: '127.0.0.1', port: callerPhone.port, codec: CODEC.PCMA, event_pt: 101 }));
+  ok(await media.call('announce', { leg_id: a.leg_id }));
+  const ended = await events.wait((m) => m.subject === 'cc.evt.media.leg_ended' && decodeEvent(m.payload).media.legs[0].leg_id === a.leg_id, 5000, 'leg_ended');
+  const e = decodeEvent(ended.payload);
+  assert.equal(e.reason, 'announced');
+  await sleep(100);
+  const rtp = callerPhone.received.filter((p) => p.rtp);
+  assert.ok(rtp.length >= 45 && rtp.length <= 50, `${rtp.length} frames`);
+  assert.ok(rtp.every((p) => p.rtp.pt === 8 && p.rtp.payload.length === 160), 'PCMA, as it speaks');
+  assert.ok(rtp[0].rtp.marker, 'a new stream: the marker on its first packet');
+  assertContinuous(callerPhone.received, 'the announcement');
+  assert.equal(e.media.legs[0].tx.packets, rtp.length, 'its counters: what it sent');
+  assert.ok(!ok(await media.call('list')).legs.some((l) => l.leg_id === a.leg_id), 'gone from the list');
+  // bridged legs do not announce; the verb on an unknown leg is not_found
+  const { caller, staff, c, s } = await call('announce2');
+  const refused = await media.call('announce', { leg_id: c.leg_id });
+  assert.equal(refused.error?.code, ERR.CONFLICT);
+  assert.equal((await media.call('announce', { leg_id: 'no-such-leg' })).error?.code, ERR.NOT_FOUND);
+  hangUp(caller, staff);
+  ok(await media.call('release', { leg_id: c.leg_id }));
+  ok(await media.call('release', { leg_id: s.leg_id }));
+});
+
 test('list and periodic stats carry per-leg counters; ccctl calls lists them', async () => {
   const { caller, staff, c, s } = await call('stats');
   await sleep(500);

@@ -141,14 +141,32 @@ describe('ingress: SIP trunk', () => {
     assert.deepEqual(await pending(team.staff[team.ids[0]]), []);
   });
 
-  test('blocked (nobody can take it, R8.3): 480 at once with a Reason', async () => {
+  test('blocked (nobody can take it, R8.3): told at once, an announcement as early media (183 with SDP), then 480 with a Reason', async () => {
     const { number, team } = await line(1);
     await http('PUT', '/me/status', { status: 'busy' }, team.staff[team.ids[0]]);
-    const r = await sipp('invite_refused', { service: number });
-    assert.equal(r.code, 0, r.out);
-    assert.deepEqual(finals(r.log).filter((s) => s >= 200), [480], r.log);
-    assert.match(r.log, /^Reason: Q\.850;cause=17;text="no staff available"/m);
-    assert.ok(!/^SIP\/2\.0 180/m.test(r.log), 'never rung');
+    // the caller's RTP port: what media plays to it, with when
+    const rtp = dgram.createSocket('udp4');
+    await new Promise((r) => rtp.bind(0, '127.0.0.1', r));
+    const got = [];
+    rtp.on('message', (m) => got.push({ at: Date.now(), pt: m[1] & 0x7f, payload: m.subarray(12) }));
+    try {
+      const r = await sipp('invite_blocked', { service: number, keys: { rtp_port: rtp.address().port } });
+      const ended = Date.now();
+      assert.equal(r.code, 0, r.out);
+      assert.deepEqual(finals(r.log).filter((s) => s >= 180), [183, 480], r.log);
+      assert.match(r.log, /^Reason: Q\.850;cause=17;text="no staff available"/m);
+      assert.ok(!/^SIP\/2\.0 180/m.test(r.log), 'never rung');
+      // about a second of tones (PCMA, as offered), not silence, before the 480
+      assert.ok(got.length >= 40 && got.length <= 55, `${got.length} packets of announcement`);
+      assert.ok(got.every((p) => p.pt === 8 && p.payload.length === 160));
+      assert.ok(got.some((p) => p.payload.some((b) => b !== 0xd5 && b !== 0x55)), 'tones, not silence');
+      assert.ok(got[got.length - 1].at <= ended, 'played before the 480');
+      // the leg ended by itself after playing
+      await until(async () => !(await mediaLegs()).some((l) => l.leg_id.startsWith('sip-') && l.remote_port === rtp.address().port),
+        5000, 'the announcement\'s leg gone');
+    } finally {
+      rtp.close();
+    }
   });
 
   test('re-INVITE to hold (sendonly -> recvonly), then the caller\'s BYE ends the enquiry (over TCP)', async () => {
