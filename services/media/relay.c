@@ -301,68 +301,57 @@ void relay_packet(struct media_loop *l, struct leg *leg, bool rtcp_sock, uint8_t
     forward_rtp(l, leg, peer, &p, is_event, now);
 }
 
+/* One generated 20 ms frame to leg's phone at dst, from feeder (hold
+ * audio, the announcement): its own stream, a new one (marker, timestamp
+ * from now) when the feeder changes. payload: 160 bytes in the leg's codec,
+ * NULL for silence. */
+static void gen_frame(struct media_loop *l, struct leg *leg, const struct sockaddr_in *dst,
+                      int feeder, const uint8_t *payload, int64_t now)
+{
+    struct outstream *o = &leg->out;
+    uint16_t seq = (uint16_t)(o->seq + 1);
+    bool marker = feed(o, feeder, 0);
+    uint32_t ts = marker ? outstream_now_ts(o, now) : o->gen_ts + 160;
+    uint8_t *pkt = loop_gen_buf(l);
+
+    rtp_write_header(pkt, marker, codec_pt(leg->codec), seq, ts, o->ssrc);
+    if (payload != NULL)
+        memcpy(pkt + RTP_HEADER_LEN, payload, 160);
+    else
+        memset(pkt + RTP_HEADER_LEN,
+               leg->codec == CODEC_PCMA ? G711_SILENCE_PCMA : G711_SILENCE_PCMU, 160);
+    o->gen_ts = ts;
+    sent(o, seq, ts + 160, now, 160);
+    loop_queue(l, leg->rtp_fd, dst, pkt, RTP_HEADER_LEN + 160);
+}
+
 /* One frame of hold audio to the caller of a held bridge. */
 static void hold_frame(struct media_loop *l, struct bridge *b, int64_t now)
 {
     struct leg *c = b->caller;
-    struct outstream *o = &c->out;
     const struct sockaddr_in *dst = leg_rtp_dest(c);
     bool tone = b->hold_frames % HOLD_CYCLE_FRAMES < HOLD_TONE_FRAMES;
-    uint8_t *pkt;
-    uint16_t seq = (uint16_t)(o->seq + 1);
-    uint32_t ts;
-    bool marker = false;
 
     b->hold_frames++;
     if (dst == NULL || c->dtmf.phase == 1 || c->dtmf.phase == 2)
         return;
-    if (feed(o, FEED_HOLD, 0)) {
-        ts = outstream_now_ts(o, now);
-        marker = true;
-    } else {
-        ts = o->gen_ts + 160;
-    }
-    pkt = loop_gen_buf(l);
-    rtp_write_header(pkt, marker, codec_pt(c->codec), seq, ts, o->ssrc);
-    if (tone)
-        memcpy(pkt + RTP_HEADER_LEN, c->codec == CODEC_PCMA ? l->tone_pcma : l->tone_pcmu, 160);
-    else
-        memset(pkt + RTP_HEADER_LEN,
-               c->codec == CODEC_PCMA ? G711_SILENCE_PCMA : G711_SILENCE_PCMU, 160);
-    o->gen_ts = ts;
-    sent(o, seq, ts + 160, now, 160);
-    loop_queue(l, c->rtp_fd, dst, pkt, RTP_HEADER_LEN + 160);
+    gen_frame(l, c, dst, FEED_HOLD,
+              !tone ? NULL : c->codec == CODEC_PCMA ? l->tone_pcma : l->tone_pcmu, now);
 }
 
 /* One frame of the announcement to a leg alone; after the last, the leg
  * ends (relay_timeouts). */
 static void announce_frame(struct media_loop *l, struct leg *leg, int64_t now)
 {
-    struct outstream *o = &leg->out;
     const struct sockaddr_in *dst = leg_rtp_dest(leg);
     int f = leg->announce - 1;
-    uint8_t *pkt;
-    uint16_t seq = (uint16_t)(o->seq + 1);
-    uint32_t ts;
-    bool marker = false;
 
     if (f >= ANNOUNCE_FRAMES)
         return;
     leg->announce++;
-    if (dst == NULL)
-        return;
-    if (feed(o, FEED_ANNOUNCE, 0)) {
-        ts = outstream_now_ts(o, now);
-        marker = true;
-    } else {
-        ts = o->gen_ts + 160;
-    }
-    pkt = loop_gen_buf(l);
-    rtp_write_header(pkt, marker, codec_pt(leg->codec), seq, ts, o->ssrc);
-    memcpy(pkt + RTP_HEADER_LEN, leg->codec == CODEC_PCMA ? l->sit_pcma[f] : l->sit_pcmu[f], 160);
-    o->gen_ts = ts;
-    sent(o, seq, ts + 160, now, 160);
-    loop_queue(l, leg->rtp_fd, dst, pkt, RTP_HEADER_LEN + 160);
+    if (dst != NULL)
+        gen_frame(l, leg, dst, FEED_ANNOUNCE,
+                  leg->codec == CODEC_PCMA ? l->sit_pcma[f] : l->sit_pcmu[f], now);
 }
 
 /* One step of the digits media sends a leg (RFC 4733 2.5): an event packet

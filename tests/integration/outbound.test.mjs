@@ -67,16 +67,23 @@ describe('outbound calls', () => {
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
 
-  test('the phone rings and answers, the carrier is dialled with the right Request-URI and From, 200: bridged; outbound activity meanwhile; a retried POST dials once; DELETE ends both and clears it', async () => {
+  // A staff member with a registered phone ready to answer the outbound
+  // ring, and the carrier playing scenario: {number, team, sid, token,
+  // staffPhone, callee} (the two sipp runs).
+  async function ready(scenario) {
     const { number, team } = await line(1);
     const [sid] = team.ids;
-    const token = team.staff[sid];
     const ph = await tools.phone();
     assert.equal((await register(sid, ph)).code, 0);
     const staffPhone = uas('phone_outbound', ph, sid);
-    const callee = uas('carrier_answer', { ...carrier, mport: await freePort() });
+    const callee = uas(scenario, { ...carrier, mport: await freePort() });
     await staffPhone.ready;
     await callee.ready;
+    return { number, team, sid, token: team.staff[sid], staffPhone, callee };
+  }
+
+  test('the phone rings and answers, the carrier is dialled with the right Request-URI and From, 200: bridged; outbound activity meanwhile; a retried POST dials once; DELETE ends both and clears it', async () => {
+    const { number, team, sid, token, staffPhone, callee } = await ready('carrier_answer');
     const key = randomUUID();
     const body = { to: '+852-6123-4567', from_number: number };
     const r = await post(token, body, key);
@@ -131,15 +138,7 @@ describe('outbound calls', () => {
   });
 
   test('the carrier answers 486: the call ends (busy), the phone gets BYE, the activity is cleared', async () => {
-    const { number, team } = await line(1);
-    const [sid] = team.ids;
-    const token = team.staff[sid];
-    const ph = await tools.phone();
-    assert.equal((await register(sid, ph)).code, 0);
-    const staffPhone = uas('phone_outbound', ph, sid);
-    const callee = uas('carrier_busy', { ...carrier, mport: await freePort() });
-    await staffPhone.ready;
-    await callee.ready;
+    const { number, token, staffPhone, callee } = await ready('carrier_busy');
     const r = await post(token, { to: '+85261230000', from_number: number });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const c = await callee;
@@ -160,15 +159,7 @@ describe('outbound calls', () => {
     const put = await http('PUT', '/trunks/carrier', { ...trunk, username: 'trunk-user', password: 'trunk-secret-1', realm: 'carrier.test' }, ADMIN);
     assert.equal(put.status, 200, JSON.stringify(put.body));
     try {
-      const { number, team } = await line(1);
-      const [sid] = team.ids;
-      const token = team.staff[sid];
-      const ph = await tools.phone();
-      assert.equal((await register(sid, ph)).code, 0);
-      const staffPhone = uas('phone_outbound', ph, sid);
-      const callee = uas('carrier_challenge', { ...carrier, mport: await freePort() });
-      await staffPhone.ready;
-      await callee.ready;
+      const { number, token, staffPhone, callee } = await ready('carrier_challenge');
       const r = await post(token, { to: '+85261239999', from_number: number });
       assert.equal(r.status, 201, JSON.stringify(r.body));
       const id = r.body.id;

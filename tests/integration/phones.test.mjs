@@ -217,16 +217,8 @@ describe('ingress: staff phones', () => {
   test('answered from the console while the phone rings: the phone gets CANCEL, the caller 200 (no bridge: a console has no media leg yet)', async () => {
     const { number, team } = await line(1);
     const [sid] = team.ids;
-    const ph = await phone();
-    assert.equal((await register(sid, ph)).code, 0);
-    const ringing = answerOn(sid, ph, 'phone_ring');
-    await ringing.ready;
-    const call = sipp('invite_answered', { service: number });
-    const pending = async () => (await http('GET', '/pending', undefined, team.staff[sid])).body.pending.map((p) => p.enquiry.id);
-    const [id] = await until(async () => {
-      const p = await pending();
-      return p.length === 1 && p;
-    }, 20000, 'the call in the panel');
+    const { run: ringing } = await phoneOf(sid, 'phone_ring');
+    const { call, id } = await waitingFor(team, sid, number);
     await until(async () => (await stack.redisCli('HLEN', `cc:call:${(await stack.redisCli('GET', `cc:call:enq:${id}`)).stdout.trim()}:rings`)).stdout.trim() === '1',
       10000, 'the phone rung');
     const ans = await http('POST', `/enquiries/${id}/answer`, undefined, team.staff[sid]);
@@ -256,20 +248,30 @@ describe('ingress: staff phones', () => {
     const out = (await stack.redisCli('HKEYS', `cc:call:${call}:rings`)).stdout.trim();
     return out === '' ? [] : out.split('\n').filter((k) => k.startsWith(`${sid} `));
   };
+  // sid's phone, registered and listening with scenario: {ph, run}.
+  async function phoneOf(sid, scenario) {
+    const ph = await phone();
+    assert.equal((await register(sid, ph)).code, 0);
+    const run = answerOn(sid, ph, scenario);
+    await run.ready;
+    return { ph, run };
+  }
+  // A call from sipp (scenario) to number, once it waits in who's panel: {call, id}.
+  async function waitingFor(team, who, number, scenario = 'invite_answered') {
+    const call = sipp(scenario, { service: number });
+    const [id] = await until(async () => {
+      const p = await pendingOf(team, who);
+      return p.length === 1 && p;
+    }, 20000, `the call in ${who}'s panel`);
+    return { call, id };
+  }
 
   test('a staff member who becomes available while a call waits: their phone rings, answers, and the legs are bridged', async () => {
     const { number, team } = await line(2);
     const [a, b] = team.ids; // a keeps the call waiting (no phone); b is busy at first
-    const ph = await phone();
-    assert.equal((await register(b, ph)).code, 0);
     await setStatus(team, b, 'busy');
-    const staff = answerOn(b, ph, 'phone_answer');
-    await staff.ready;
-    const call = sipp('invite_answered_bye', { service: number });
-    const [id] = await until(async () => {
-      const p = await pendingOf(team, a);
-      return p.length === 1 && p;
-    }, 20000, 'the call waiting in a\'s panel');
+    const { run: staff } = await phoneOf(b, 'phone_answer');
+    const { call, id } = await waitingFor(team, a, number, 'invite_answered_bye');
     assert.deepEqual(await pendingOf(team, b), [], 'not offered to b while busy');
     assert.deepEqual(await ringsOf(id, b), [], 'b\'s phone not rung while busy');
     await setStatus(team, b, 'online');
@@ -293,15 +295,8 @@ describe('ingress: staff phones', () => {
   test('a staff member who stops being available while their phone rings: it gets CANCEL; available again, it rings anew and answers', async () => {
     const { number, team } = await line(2);
     const [a, b] = team.ids;
-    const ph = await phone();
-    assert.equal((await register(b, ph)).code, 0);
-    const ringing = answerOn(b, ph, 'phone_ring');
-    await ringing.ready;
-    const call = sipp('invite_answered', { service: number });
-    const [id] = await until(async () => {
-      const p = await pendingOf(team, a);
-      return p.length === 1 && p;
-    }, 20000, 'the call in a\'s panel');
+    const { ph, run: ringing } = await phoneOf(b, 'phone_ring');
+    const { call, id } = await waitingFor(team, a, number);
     await until(async () => (await ringsOf(id, b)).length === 1, 10000, 'b\'s phone rung');
     await setStatus(team, b, 'busy');
     const p = await ringing;
@@ -326,13 +321,11 @@ describe('ingress: staff phones', () => {
     assert.equal(s.code, 0, s.out);
     assert.match(s.log, /^BYE sip:/m, 'the phone got BYE');
   });
+
   test('transfers follow on the phones: consult to a colleague answered on their phone moves the caller there (the sender\'s phone gets BYE); blind hangs the sender\'s phone up at once and rings the target\'s', async () => {
     const { number, team } = await line(3);
     const [a, b, c] = team.ids;
-    const phA = await phone();
-    assert.equal((await register(a, phA)).code, 0);
-    const onA = answerOn(a, phA, 'phone_answer');
-    await onA.ready;
+    const { run: onA } = await phoneOf(a, 'phone_answer');
     const call = sipp('invite_controls', { service: number, timeoutS: 120 });
     const id = await until(() => enquiryOfNumber(team), 20000, 'the call\'s enquiry');
     await until(async () => (await enquiry(id)).answered_by === a, 30000, 'answered on a\'s phone');
@@ -354,10 +347,7 @@ describe('ingress: staff phones', () => {
     await bridgedTo(a, 'answered');
 
     // consult to b, answered on b's phone
-    const phB = await phone();
-    assert.equal((await register(b, phB)).code, 0);
-    const onB = answerOn(b, phB, 'phone_answer');
-    await onB.ready;
+    const { run: onB } = await phoneOf(b, 'phone_answer');
     let r = await http('POST', `/enquiries/${id}/transfer`, { to_staff_id: b, mode: 'consult' }, team.staff[a]);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     await bridgedTo(b, 'consult taken on b\'s phone');
@@ -367,10 +357,7 @@ describe('ingress: staff phones', () => {
     assert.equal((await enquiry(id)).answered_by, b);
 
     // blind to c: b's phone hangs up at once, c's rings and answers
-    const phC = await phone();
-    assert.equal((await register(c, phC)).code, 0);
-    const onC = answerOn(c, phC, 'phone_answer');
-    await onC.ready;
+    const { run: onC } = await phoneOf(c, 'phone_answer');
     r = await http('POST', `/enquiries/${id}/transfer`, { to_staff_id: c, mode: 'blind' }, team.staff[b]);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const sb = await onB;
@@ -393,22 +380,17 @@ describe('ingress: staff phones', () => {
     assert.match(sc.log, /^BYE sip:/m, 'the last phone got BYE');
     await until(async () => !(await mediaLegs()).some((l) => l.leg_id === callerLeg), 10000, 'the legs released');
   });
+
   test('a blind transfer nobody takes: the target\'s phone stops ringing, the sender\'s rings again; not taken either, the caller gets BYE (max_wait)', async () => {
     const team = await makeTeam(http, ADMIN, 2, { max_wait_direct_s: 2 }, 'ph');
     const number = `+8529${String(8000000 + ++numberN)}`;
     assert.equal((await http('PUT', `/numbers/${number}`, { kind: 'local', channel_id: team.channel }, ADMIN)).status, 201);
     const [a, b] = team.ids;
-    const phA = await phone();
-    assert.equal((await register(a, phA)).code, 0);
-    const onA = answerOn(a, phA, 'phone_answer');
-    await onA.ready;
+    const { ph: phA, run: onA } = await phoneOf(a, 'phone_answer');
     const call = sipp('invite_controls', { service: number, timeoutS: 120 });
     const id = await until(() => enquiryOfNumber(team), 20000, 'the call\'s enquiry');
     await until(async () => (await enquiry(id)).answered_by === a, 30000, 'answered on a\'s phone');
-    const phB = await phone();
-    assert.equal((await register(b, phB)).code, 0);
-    const ringB = answerOn(b, phB, 'phone_ring');
-    await ringB.ready;
+    const { run: ringB } = await phoneOf(b, 'phone_ring');
     const r = await http('POST', `/enquiries/${id}/transfer`, { to_staff_id: b, mode: 'blind' }, team.staff[a]);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const sa = await onA;
@@ -429,19 +411,13 @@ describe('ingress: staff phones', () => {
     assert.match(caller.log, /^BYE sip:/m, 'the caller got BYE once nobody took it');
     await until(async () => (await enquiry(id)).state === 'missed', 10000, 'the enquiry missed');
   });
+
   test('offers stored but never notified (a lost notification) are caught up: the phone rings within the resync period; withdrawn the same way, it gets CANCEL', async () => {
     const { number, team } = await line(2);
     const [a, b] = team.ids; // a takes it from the console; b is busy, so not offered
     await setStatus(team, b, 'busy');
-    const ph = await phone();
-    assert.equal((await register(b, ph)).code, 0);
-    const ringing = answerOn(b, ph, 'phone_ring');
-    await ringing.ready;
-    const call = sipp('invite_answered', { service: number });
-    const [id] = await until(async () => {
-      const p = await pendingOf(team, a);
-      return p.length === 1 && p;
-    }, 20000, 'the call in a\'s panel');
+    const { run: ringing } = await phoneOf(b, 'phone_ring');
+    const { call, id } = await waitingFor(team, a, number);
     assert.deepEqual(await ringsOf(id, b), [], 'b is not offered: no ring');
     // the queue's stored offers say b, and no notification comes
     await stack.redisCli('SADD', `cc:enq:${id}:offered`, b);
