@@ -14,6 +14,7 @@
 //   after the sockets close;
 // - a console under an ordinary burst (hundreds of enquiries offered and
 //   withdrawn) is not cut off and ends with the right panel.
+// make test: also under ThreadSanitizer
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -6,6 +6,7 @@
 // invite_controls.xml plays g711a.pcap; invite_silent.xml sends nothing) and
 // the phone (phone_answer.xml with -rtp_echo); what flows is read from
 // media's counters (cc.media.list).
+// make test: also under ThreadSanitizer
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

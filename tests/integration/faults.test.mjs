@@ -9,6 +9,7 @@
 // unable to take calls; every fact is in PostgreSQL exactly once; no valid
 // token or enquiry was answered 401 or 404; and no request answered with an
 // error was carried out unless its retry returned that result.
+// make test: also under ThreadSanitizer
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

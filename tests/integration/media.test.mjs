@@ -2,6 +2,7 @@
 // phones on 127.0.0.1 (UDP sockets sending PCMU at 20 ms) and the NATS
 // requests ingress will send, against the real media process on a real
 // nats-server and redis-server.
+// make test: also under ThreadSanitizer
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -5,6 +5,7 @@
 // and BYE from either side ends both. sipp plays the phones (tests/sip/
 // register*.xml, phone_*.xml, each on a loopback address of its own) and the
 // carrier (invite_*.xml) against the real stack.
+// make test: also under ThreadSanitizer
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -2,6 +2,7 @@
 // same instant, 200 times over, with 3 queue replicas and 2 presence
 // replicas. Exactly one winner every time, no enquiry left pending, no staff
 // member left stuck in a call.
+// make test: also under ThreadSanitizer
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiClient, getJson, startStack, until } from './lib/stack.mjs';
