@@ -51,6 +51,7 @@ static cc_status attach(struct media_loop *l, struct loop_cmd *c)
 
 static void detach(struct media_loop *l, struct leg *leg)
 {
+    loop_drop_events(l, leg);
     epoll_ctl(l->epfd, EPOLL_CTL_DEL, leg->rtp_fd, NULL);
     epoll_ctl(l->epfd, EPOLL_CTL_DEL, leg->rtcp_fd, NULL);
     if (leg->prev != NULL)

@@ -88,6 +88,13 @@ uint8_t *loop_gen_buf(struct media_loop *l)
     return l->gbuf[l->ng++];
 }
 
+void loop_drop_events(struct media_loop *l, const struct leg *leg)
+{
+    for (int i = l->batch_at; i < l->batch_n; i++)
+        if (l->batch[i].data.ptr == &leg->rtp_sock || l->batch[i].data.ptr == &leg->rtcp_sock)
+            l->batch[i].data.ptr = NULL;
+}
+
 static void read_socket(struct media_loop *l, struct leg_sock *s)
 {
     int fd = s->rtcp ? s->leg->rtcp_fd : s->leg->rtp_fd;
@@ -170,10 +177,14 @@ static void *loop_main(void *arg)
         /* in a container limited to fewer cores it may be refused: unpinned then */
         pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
     }
+    l->batch = ev;
     while (!stop) {
         int n = epoll_wait(l->epfd, ev, EPOLL_MAX, -1);
-        for (int i = 0; i < n; i++) {
-            void *p = ev[i].data.ptr;
+        l->batch_n = n > 0 ? n : 0;
+        for (l->batch_at = 0; l->batch_at < l->batch_n;) {
+            void *p = ev[l->batch_at++].data.ptr;
+            if (p == NULL)
+                continue; /* its leg ended or moved in this batch */
             if (p == &tag_event)
                 run_commands(l, &stop);
             else if (p == &tag_timer)
@@ -181,6 +192,7 @@ static void *loop_main(void *arg)
             else
                 read_socket(l, p);
         }
+        l->batch_n = 0;
     }
     /* the end: every leg released, recordings stopped */
     while (l->legs != NULL)

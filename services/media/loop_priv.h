@@ -6,6 +6,7 @@
 #ifndef MEDIA_LOOP_PRIV_H
 #define MEDIA_LOOP_PRIV_H
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include "loop.h"
 
@@ -33,6 +34,11 @@ struct media_loop {
     bool stopping;
 
     /* everything below: the loop's thread only */
+    /* the events of the current epoll_wait, and the next one to handle: a
+     * leg ended or moved while they are handled has its later events
+     * dropped (loop_drop_events), never read from a freed or moved leg */
+    struct epoll_event *batch;
+    int batch_n, batch_at;
     struct leg *legs;
     int n_legs;
     uint64_t ticks;
@@ -66,6 +72,9 @@ void loop_flush(struct media_loop *l);
 uint8_t *loop_gen_buf(struct media_loop *l);
 int64_t loop_now_us(void);
 int64_t loop_wall_ms(void);
+/* leg is leaving this loop (ended, or moved to another): the events for
+ * its sockets still waiting in the current batch are dropped. */
+void loop_drop_events(struct media_loop *l, const struct leg *leg);
 
 /* relay.c */
 void relay_packet(struct media_loop *l, struct leg *leg, bool rtcp_sock, uint8_t *buf, size_t len,

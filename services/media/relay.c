@@ -495,6 +495,7 @@ void relay_end_leg(struct media_loop *l, struct leg *leg, int64_t now, struct me
     if (info != NULL)
         leg_snapshot(leg, info);
     relay_unbridge(l, leg, now, path_out);
+    loop_drop_events(l, leg);
     epoll_ctl(l->epfd, EPOLL_CTL_DEL, leg->rtp_fd, NULL);
     epoll_ctl(l->epfd, EPOLL_CTL_DEL, leg->rtcp_fd, NULL);
     if (leg->prev != NULL)

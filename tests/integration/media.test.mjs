@@ -5,11 +5,12 @@
 // make test: also under ThreadSanitizer
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { natsRequest } from './lib/nats.mjs';
 import { binDir, run, sleep, startStack, until } from './lib/stack.mjs';
-import { CODEC, ERR, decodeEvent, decodeReply, mediaClient, natsCollector, phone } from './lib/media.mjs';
+import { CODEC, ERR, decodeEvent, decodeReply, mediaClient, natsCollector, phone, rtpPacket } from './lib/media.mjs';
 
 const TIMEOUT_S = 3;
 const SETUP_TIMEOUT_S = 8; // a leg not bridged: a caller waiting, a phone ringing
@@ -373,6 +374,45 @@ test('announce: a leg alone plays about a second of tones (one stream, the codec
   hangUp(caller, staff);
   ok(await media.call('release', { leg_id: c.leg_id }));
   ok(await media.call('release', { leg_id: s.leg_id }));
+});
+
+test('legs ended or moved while their packets pour in are never touched afterwards (release, a bridge moving a leg between loops, an announcement ending its leg)', async () => {
+  const blaster = dgram.createSocket('udp4');
+  await new Promise((r) => blaster.bind(0, '127.0.0.1', r));
+  const sink = await newPhone(0);
+  const pkt = rtpPacket({ pt: 0, seq: 1, ts: 0, ssrc: 7, payload: Buffer.alloc(160, 0xff) });
+  try {
+    for (let round = 0; round < 30; round++) {
+      const a = ok(await media.call('allocate', { leg_id: `churn-${round}-a` })).leg;
+      const b = ok(await media.call('allocate', { leg_id: `churn-${round}-b` })).leg;
+      for (const l of [a, b]) ok(await media.call('remote', { leg_id: l.leg_id, ip: '127.0.0.1', port: sink.port, codec: CODEC.PCMU }));
+      let on = true;
+      const blast = (async () => {
+        while (on) {
+          for (let k = 0; k < 40; k++) for (const port of [a.port, a.port + 1, b.port, b.port + 1]) blaster.send(pkt, port, '127.0.0.1');
+          await new Promise((r) => setImmediate(r));
+        }
+      })();
+      await sleep(20);
+      if (round % 3 === 0) {
+        ok(await media.call('announce', { leg_id: a.leg_id })); // ends a by itself after about a second
+        await sleep(1100);
+      } else {
+        ok(await media.call('bridge', { caller: a.leg_id, staff: b.leg_id })); // moves b to a's loop when they differ
+      }
+      for (const l of [a, b]) {
+        const r = await media.call('release', { leg_id: l.leg_id });
+        assert.ok(r.error === null || r.error.code === ERR.NOT_FOUND, JSON.stringify(r.error));
+      }
+      on = false;
+      await blast;
+    }
+  } finally {
+    blaster.close();
+  }
+  // the node is alive and serving (a use after free would have stopped it under ASan)
+  const list = ok(await media.call('list')).legs;
+  assert.ok(!list.some((l) => l.leg_id.startsWith('churn-')));
 });
 
 test('list and periodic stats carry per-leg counters; ccctl calls lists them', async () => {
