@@ -6,7 +6,6 @@
 #include "cc_id.h"
 #include "cc_log.h"
 #include "cc_time.h"
-#include "contact.h"
 #include "medialeg.h"
 #include "number.h"
 #include "phones.h"
@@ -14,7 +13,6 @@
 #include "sdp.h"
 #include "trunk.h"
 
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,17 +177,10 @@ static cc_status outbound_trunk(struct ingress *in, struct trunk *out)
 /* How many phones staff member sid has registered now. */
 static cc_status bindings(struct ingress *in, const char *sid, size_t *n)
 {
-    char max[16];
-    const char *args[3] = {sid, max, "0"};
-    redisReply *rep = NULL;
-    cc_status st;
+    redisReply *rep;
 
-    snprintf(max, sizeof(max), "%d", CONTACTS_PER_STAFF);
-    st = cc_step_call(&in->frame, in->script[I_REG], NULL, 3, args, NULL, &rep);
-    if (st != CC_OK || rep->type != REDIS_REPLY_ARRAY) {
-        freeReplyObject(rep);
+    if (phones_bindings(in, sid, &rep) != CC_OK)
         return CC_ERR_UNAVAILABLE;
-    }
     *n = rep->elements > 0 ? (rep->elements - 1) / 2 : 0;
     freeReplyObject(rep);
     return CC_OK;
@@ -207,20 +198,6 @@ static bool valid_id(const char *s)
     return true;
 }
 
-static void random_hex(char *out, size_t bytes)
-{
-    unsigned char raw[16];
-
-    if (bytes > sizeof(raw) || RAND_bytes(raw, (int)bytes) != 1) {
-        char id[CC_ID_LEN];
-        cc_id_new(id);
-        snprintf(out, 2 * bytes + 1, "%s", id + CC_ID_LEN - 1 - 2 * bytes);
-        return;
-    }
-    for (size_t i = 0; i < bytes; i++)
-        snprintf(out + 2 * i, 3, "%02x", raw[i]);
-}
-
 /* The call record (new), recorded under the request's key: *id the call
  * (the first one's, for a retry). */
 static cc_status record(struct ingress *in, const Cc__OutboundCallRequest *req, const char *to,
@@ -234,7 +211,7 @@ static cc_status record(struct ingress *in, const Cc__OutboundCallRequest *req, 
     cc_status st;
 
     cc_id_new(fresh);
-    random_hex(tag, 8);
+    sip_random_hex(tag, 8);
     snprintf(sip_call_id, sizeof(sip_call_id), "out-%s@cc-ingress", fresh);
     snprintf(local, sizeof(local), "<sip:%s@%s%s%s:%d>;tag=%s", from_number, v6 ? "[" : "",
              in->cfg->sip_addr, v6 ? "]" : "", in->cfg->sip_port, tag);

@@ -12,7 +12,6 @@
 #include "outbound.h"
 #include "sdp.h"
 
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,20 +222,6 @@ static bool plain(const char *s)
     return true;
 }
 
-static void random_hex(char *out, size_t bytes)
-{
-    unsigned char raw[16];
-
-    if (bytes > sizeof(raw) || RAND_bytes(raw, (int)bytes) != 1) {
-        char id[CC_ID_LEN];
-        cc_id_new(id); /* never expected; still unique enough for a tag */
-        snprintf(out, 2 * bytes + 1, "%s", id + CC_ID_LEN - 1 - 2 * bytes);
-        return;
-    }
-    for (size_t i = 0; i < bytes; i++)
-        snprintf(out + 2 * i, 3, "%02x", raw[i]);
-}
-
 /* One ring of contact for staff sid: the ring, its media leg, the INVITE.
  * again: a ring of that phone for this call that is over (cancelled,
  * ended) is replaced by this one (an offer after a withdrawal). */
@@ -254,7 +239,7 @@ static void ring_one(struct ingress *in, const struct call *c, const char *sid, 
 
     cc_id_new(id);
     snprintf(leg_id, sizeof(leg_id), "ring-%s", id);
-    random_hex(tag, 8);
+    sip_random_hex(tag, 8);
     snprintf(call_id, sizeof(call_id), "ring-%s@cc-ingress", id);
     snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s%s%s:%d>;tag=%s", caller, caller,
              v6 ? "[" : "", in->cfg->sip_addr, v6 ? "]" : "", in->cfg->sip_port, tag);
@@ -292,19 +277,29 @@ static void ring_one(struct ingress *in, const struct call *c, const char *sid, 
            NULL);
 }
 
-static cc_status ring_all(struct ingress *in, const struct call *c, const char *sid, bool again)
+cc_status phones_bindings(struct ingress *in, const char *sid, redisReply **out)
 {
     char max[16];
     const char *args[3] = {sid, max, "0"};
-    redisReply *rep = NULL;
     cc_status st;
 
+    *out = NULL;
     snprintf(max, sizeof(max), "%d", CONTACTS_PER_STAFF);
-    st = cc_step_call(&in->frame, in->script[I_REG], NULL, 3, args, NULL, &rep);
-    if (st != CC_OK || rep->type != REDIS_REPLY_ARRAY) {
-        freeReplyObject(rep);
+    st = cc_step_call(&in->frame, in->script[I_REG], NULL, 3, args, NULL, out);
+    if (st != CC_OK || (*out)->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(*out);
+        *out = NULL;
         return CC_ERR_UNAVAILABLE;
     }
+    return CC_OK;
+}
+
+static cc_status ring_all(struct ingress *in, const struct call *c, const char *sid, bool again)
+{
+    redisReply *rep;
+
+    if (phones_bindings(in, sid, &rep) != CC_OK)
+        return CC_ERR_UNAVAILABLE;
     for (size_t i = 1; i + 1 < rep->elements; i += 2)
         ring_one(in, c, sid, cc_step_str(rep, i), again);
     freeReplyObject(rep);

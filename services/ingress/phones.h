@@ -37,6 +37,11 @@ bool phones_on_bye(struct ingress *in, const struct sip_req *r);
  * ring's dialog (r not answered). */
 bool phones_on_reinvite(struct ingress *in, const struct sip_req *r);
 
+/* Staff member sid's registered phones now (lua/reg.lua, only reading): the
+ * reply {'ok', contact, seconds left, contact, ...} into *out (freed with
+ * freeReplyObject). CC_ERR_UNAVAILABLE: Redis did not answer. */
+cc_status phones_bindings(struct ingress *in, const char *sid, redisReply **out);
+
 /* Rings every binding of staff member sid for call c (offering). Rings
  * that exist already (a fact delivered again) are not made twice.
  * CC_ERR_UNAVAILABLE: Redis did not answer; try again. */

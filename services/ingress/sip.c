@@ -1,5 +1,6 @@
 /* sip: the SIP thread (sofia-sip nta, su_root). See sip.h. */
 #include "sip.h"
+#include "cc_id.h"
 #include "cc_log.h"
 #include "cc_time.h"
 
@@ -612,20 +613,30 @@ static int on_ring_response(nta_outgoing_magic_t *m, nta_outgoing_t *orq, const 
 
 /* The Authorization value answering challenge ac for a dial's INVITE with
  * its credentials, into out; false when it cannot be made. */
+void sip_random_hex(char *out, size_t bytes)
+{
+    unsigned char raw[16];
+
+    if (bytes > sizeof(raw) || RAND_bytes(raw, (int)bytes) != 1) {
+        char id[CC_ID_LEN];
+        cc_id_new(id); /* never expected; still unique enough for a tag */
+        snprintf(out, 2 * bytes + 1, "%s", id + CC_ID_LEN - 1 - 2 * bytes);
+        return;
+    }
+    for (size_t i = 0; i < bytes; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
 static bool digest_answer(struct ring *g, const auth_challenge_t *ac, char *out, size_t cap)
 {
     auth_response_t ar[1];
     auth_hexmd5_t response;
-    unsigned char raw[8];
     char cnonce[17];
     int n;
 
     memset(ar, 0, sizeof(ar));
     ar->ar_size = sizeof(ar[0]);
-    if (RAND_bytes(raw, sizeof(raw)) != 1)
-        return false;
-    for (size_t i = 0; i < sizeof(raw); i++)
-        snprintf(cnonce + 2 * i, 3, "%02x", raw[i]);
+    sip_random_hex(cnonce, 8);
     ar->ar_username = g->user;
     ar->ar_realm = ac->ac_realm;
     ar->ar_nonce = ac->ac_nonce;

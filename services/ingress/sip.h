@@ -118,6 +118,10 @@ struct sip_reply {
                            * announcement played as early media) */
 };
 void sip_reply(struct sip *s, uint64_t txn, const struct sip_reply *r);
+/* bytes (at most 16) random bytes as hex into out (2 * bytes + 1): tags,
+ * client nonces (OpenSSL's generator; a UUIDv7's tail if it fails). */
+void sip_random_hex(char *out, size_t bytes);
+
 /* sip_reply with a status and a Warning (or NULL) only. */
 void sip_reply_status(struct sip *s, uint64_t txn, int status, const char *warning);
 

@@ -9,49 +9,32 @@
 // make test: also under ThreadSanitizer
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { natsRequest } from './lib/nats.mjs';
 import { decodeReply } from './lib/media.mjs';
-import { sipTools } from './lib/sip.mjs';
-import { apiClient, getJson, sleep, startStack, until } from './lib/stack.mjs';
-import { makeTeam } from './lib/team.mjs';
+import { sipStack } from './lib/sip.mjs';
+import { getJson, sleep, until } from './lib/stack.mjs';
 
 const ADMIN = 'controls-admin-token-0123456789abcdef';
 const TIMEOUT_S = 5;
 
 describe('call controls', () => {
+  let suite;
   let stack;
   let http;
-  let work;
   let tools;
-  let numberN = 0;
+  let line;
 
   before(async () => {
-    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_MEDIA_TIMEOUT_S: String(TIMEOUT_S),
-      CC_LOG_LEVEL: process.env.CC_LOG_LEVEL ?? 'info' });
-    http = apiClient(stack);
-    work = mkdtempSync(path.join(os.tmpdir(), 'cc-controls-'));
-    tools = sipTools(stack.ports.CC_SIP_PORT, work);
-    const t = await http('PUT', '/trunks/carrier', { name: 'Test carrier', addresses: ['127.0.0.1/32'] }, ADMIN);
-    assert.equal(t.status, 201, JSON.stringify(t.body));
+    suite = await sipStack({ admin: ADMIN, prefix: 'ctl', env: { CC_MEDIA_TIMEOUT_S: String(TIMEOUT_S) },
+      trunk: { name: 'Test carrier', addresses: ['127.0.0.1/32'] } });
+    ({ stack, http, tools, line } = suite);
   });
   after(async () => {
-    for (const p of tools?.running ?? []) p.kill('SIGKILL');
-    if (work) rmSync(work, { recursive: true, force: true });
-    const res = await stack?.stop();
+    const res = await suite?.close();
     assert.equal(res?.code, 0);
     assert.deepEqual(res.sanitizer, []);
   });
-
-  async function line(size) {
-    const team = await makeTeam(http, ADMIN, size, {}, 'ctl');
-    const number = `+8529${String(7000000 + ++numberN)}`;
-    const r = await http('PUT', `/numbers/${number}`, { kind: 'local', channel_id: team.channel }, ADMIN);
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    return { number, team };
-  }
   const enquiryOf = async (team) => {
     const keys = (await stack.redisCli('--scan', '--pattern', 'cc:call:enq:*')).stdout.trim().split('\n').filter(Boolean);
     for (const k of keys) {

@@ -6,54 +6,36 @@
 // set and cleared by the system.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { natsRequest } from './lib/nats.mjs';
 import { decodeReply } from './lib/media.mjs';
-import { sipTools } from './lib/sip.mjs';
-import { apiClient, freePort, startStack, until } from './lib/stack.mjs';
+import { sipStack } from './lib/sip.mjs';
+import { freePort, until } from './lib/stack.mjs';
 import { makeTeam } from './lib/team.mjs';
 
 const ADMIN = 'outbound-admin-token-0123456789abcdef';
 
 describe('outbound calls', () => {
+  let suite;
   let stack;
   let http;
-  let sipPort;
-  let work;
-  let carrier; // {ip, port} of the trunk's outbound_uri
-  let numberN = 0;
   let tools;
+  let line;
+  let carrier; // {ip, port} of the trunk's outbound_uri
 
   before(async () => {
-    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_LOG_LEVEL: process.env.CC_LOG_LEVEL ?? 'info' });
-    http = apiClient(stack);
-    sipPort = stack.ports.CC_SIP_PORT;
-    work = mkdtempSync(path.join(os.tmpdir(), 'cc-outbound-'));
-    tools = sipTools(sipPort, work);
     carrier = { ip: '127.0.0.2', port: await freePort() };
-    const t = await http('PUT', '/trunks/carrier', { name: 'Test carrier', addresses: ['127.0.0.0/24'],
-      outbound_uri: `sip:${carrier.ip}:${carrier.port}` }, ADMIN);
-    assert.equal(t.status, 201, JSON.stringify(t.body));
-    assert.equal(t.body.outbound_uri, `sip:${carrier.ip}:${carrier.port}`);
+    suite = await sipStack({ admin: ADMIN, prefix: 'ob', trunk: { name: 'Test carrier', addresses: ['127.0.0.0/24'],
+      outbound_uri: `sip:${carrier.ip}:${carrier.port}` } });
+    ({ stack, http, tools, line } = suite);
+    assert.equal(suite.trunk.outbound_uri, `sip:${carrier.ip}:${carrier.port}`);
   });
   after(async () => {
-    for (const p of tools?.running ?? []) p.kill('SIGKILL');
-    if (work) rmSync(work, { recursive: true, force: true });
-    const res = await stack?.stop();
+    const res = await suite?.close();
     assert.equal(res?.code, 0);
     assert.deepEqual(res.sanitizer, []);
   });
 
-  async function line(size) {
-    const team = await makeTeam(http, ADMIN, size, {}, 'ob');
-    const number = `+8529${String(7000000 + ++numberN)}`;
-    const r = await http('PUT', `/numbers/${number}`, { kind: 'local', channel_id: team.channel }, ADMIN);
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    return { number, team };
-  }
   // A UAS (phone or carrier) that is listening before the call starts.
   const uas = (scenario, who, service = 'uas') => tools.answerOn(service, who, scenario);
   const register = (sid, ph) => tools.register(sid, ph, { expires: 120 });
@@ -126,7 +108,7 @@ describe('outbound calls', () => {
     assert.equal(c.code, 0, c.out);
     assert.equal([...c.log.matchAll(/^INVITE sip:/gm)].length, 1, 'the carrier got one INVITE');
     assert.match(c.log, new RegExp(`^INVITE sip:\\+85261234567@${carrier.ip}:${carrier.port} SIP/2.0`, 'm'));
-    assert.match(c.log, new RegExp(`^From: <sip:\\${number}@127\\.0\\.0\\.1:${sipPort}>;tag=`, 'm'));
+    assert.match(c.log, new RegExp(`^From: <sip:\\${number}@127\\.0\\.0\\.1:${stack.ports.CC_SIP_PORT}>;tag=`, 'm'));
     assert.match(c.log, /^BYE sip:/m);
     const s = await staffPhone;
     assert.equal(s.code, 0, s.out);

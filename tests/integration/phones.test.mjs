@@ -8,51 +8,30 @@
 // make test: also under ThreadSanitizer
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { natsRequest } from './lib/nats.mjs';
 import { decodeReply } from './lib/media.mjs';
-import { finals, sipTools } from './lib/sip.mjs';
-import { apiClient, startStack, until } from './lib/stack.mjs';
-import { makeTeam } from './lib/team.mjs';
+import { finals, sipStack } from './lib/sip.mjs';
+import { until } from './lib/stack.mjs';
 
 const ADMIN = 'phones-admin-token-0123456789abcdef';
 
 describe('ingress: staff phones', () => {
+  let suite;
   let stack;
   let http;
-  let sipPort;
-  let work;
-  let numberN = 0;
-  let tools;
+  let line;
   let phone, sipp, register, answerOn;
 
   before(async () => {
-    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0', CC_LOG_LEVEL: process.env.CC_LOG_LEVEL ?? 'info' });
-    http = apiClient(stack);
-    sipPort = stack.ports.CC_SIP_PORT;
-    work = mkdtempSync(path.join(os.tmpdir(), 'cc-phones-'));
-    tools = sipTools(sipPort, work);
-    ({ phone, sipp, register, answerOn } = tools);
-    const t = await http('PUT', '/trunks/carrier', { name: 'Test carrier', addresses: ['127.0.0.1/32'] }, ADMIN);
-    assert.equal(t.status, 201, JSON.stringify(t.body));
+    suite = await sipStack({ admin: ADMIN, prefix: 'ph', trunk: { name: 'Test carrier', addresses: ['127.0.0.1/32'] } });
+    ({ stack, http, line } = suite);
+    ({ phone, sipp, register, answerOn } = suite.tools);
   });
   after(async () => {
-    for (const p of tools?.running ?? []) p.kill('SIGKILL');
-    if (work) rmSync(work, { recursive: true, force: true });
-    const res = await stack?.stop();
+    const res = await suite?.close();
     assert.equal(res?.code, 0);
     assert.deepEqual(res.sanitizer, []);
   });
-
-  async function line(size) {
-    const team = await makeTeam(http, ADMIN, size, {}, 'ph');
-    const number = `+8529${String(8000000 + ++numberN)}`;
-    const r = await http('PUT', `/numbers/${number}`, { kind: 'local', channel_id: team.channel }, ADMIN);
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    return { number, team };
-  }
 
   const bindings = async (sid) => {
     const out = (await stack.redisCli('HKEYS', `cc:reg:${sid}`)).stdout.trim();
@@ -383,9 +362,7 @@ describe('ingress: staff phones', () => {
   });
 
   test('a blind transfer nobody takes: the target\'s phone stops ringing, the sender\'s rings again; not taken either, the caller gets BYE (max_wait)', async () => {
-    const team = await makeTeam(http, ADMIN, 2, { max_wait_direct_s: 2 }, 'ph');
-    const number = `+8529${String(8000000 + ++numberN)}`;
-    assert.equal((await http('PUT', `/numbers/${number}`, { kind: 'local', channel_id: team.channel }, ADMIN)).status, 201);
+    const { number, team } = await line(2, { max_wait_direct_s: 2 });
     const [a, b] = team.ids;
     const { ph: phA, run: onA } = await phoneOf(a, 'phone_answer');
     const call = sipp('invite_controls', { service: number, timeoutS: 120 });

@@ -7,52 +7,33 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { natsRequest } from './lib/nats.mjs';
 import { decodeReply } from './lib/media.mjs';
-import { finals, sipTools } from './lib/sip.mjs';
-import { apiClient, startStack, until } from './lib/stack.mjs';
-import { makeTeam } from './lib/team.mjs';
+import { finals, sipStack } from './lib/sip.mjs';
+import { until } from './lib/stack.mjs';
 
 const ADMIN = 'sip-admin-token-0123456789abcdef';
 
 describe('ingress: SIP trunk', () => {
+  let suite;
   let stack;
   let http;
   let sipPort;
-  let work;
-  let numberN = 0;
   let sipp;
-  let running = new Set();
+  let line;
 
   before(async () => {
-    stack = await startStack({ CC_ADMIN_TOKEN: ADMIN, CC_DEMO: '0' });
-    http = apiClient(stack);
-    sipPort = stack.ports.CC_SIP_PORT;
-    work = mkdtempSync(path.join(os.tmpdir(), 'cc-sip-'));
-    ({ sipp, running } = sipTools(sipPort, work));
     // the carrier: everything from 127.0.0.1 (sipp binds 127.0.0.2 to be someone else)
-    const t = await http('PUT', '/trunks/carrier', { name: 'Test carrier', addresses: ['127.0.0.1/32'] }, ADMIN);
-    assert.equal(t.status, 201, JSON.stringify(t.body));
+    suite = await sipStack({ admin: ADMIN, prefix: 'sip', trunk: { name: 'Test carrier', addresses: ['127.0.0.1/32'] } });
+    ({ stack, http, line } = suite);
+    ({ sipp } = suite.tools);
+    sipPort = stack.ports.CC_SIP_PORT;
   });
   after(async () => {
-    for (const p of running) p.kill('SIGKILL');
-    if (work) rmSync(work, { recursive: true, force: true });
-    const res = await stack?.stop();
+    const res = await suite?.close();
     assert.equal(res?.code, 0);
     assert.deepEqual(res.sanitizer, []);
   });
-
-  // A number on a new team's channel: {number, team}.
-  async function line(size = 1, channel = {}) {
-    const team = await makeTeam(http, ADMIN, size, channel, 'sip');
-    const number = `+8529${String(7000000 + ++numberN)}`;
-    const r = await http('PUT', `/numbers/${number}`, { kind: 'local', channel_id: team.channel }, ADMIN);
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    return { number, team };
-  }
 
   const pending = async (token) => (await http('GET', '/pending', undefined, token)).body.pending.map((p) => p.enquiry.id);
   const enquiry = async (id) => {

@@ -1,9 +1,12 @@
 // sipp helpers shared by the SIP suites (sip, phones, controls, outbound):
 // sipp as the carrier or as a staff phone against a stack's ingress.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { freePort, repo, until } from './stack.mjs';
+import { apiClient, freePort, repo, startStack, until } from './stack.mjs';
+import { makeTeam } from './team.mjs';
 
 // Tools bound to one SIP port (ingress's) and a work directory for sipp's
 // logs; every sipp started is in `running` until it exits (kill them in
@@ -72,3 +75,36 @@ export function sipTools(sipPort, work) {
 
 // The status codes of the responses in a trace_msg log, in order.
 export const finals = (log) => [...log.matchAll(/^SIP\/2\.0 (\d{3})/gm)].map((m) => Number(m[1]));
+
+// The stack a SIP suite runs against: the whole platform (startStack with
+// env), its HTTP client, sipp tools in a work directory of its own and the
+// trunk "carrier" (trunk: its body, as the admin API takes it). line(size,
+// channel): a new team of size on a channel of its own (channel: more of
+// its fields) with a number: {number, team}. close() kills the sipp still
+// running, removes the work directory and stops the stack: what
+// stack.stop() returned.
+export async function sipStack({ admin, trunk, prefix, env = {} }) {
+  const stack = await startStack({ CC_ADMIN_TOKEN: admin, CC_DEMO: '0', CC_LOG_LEVEL: process.env.CC_LOG_LEVEL ?? 'info', ...env });
+  const http = apiClient(stack);
+  const work = mkdtempSync(path.join(os.tmpdir(), `cc-${prefix}-`));
+  const tools = sipTools(stack.ports.CC_SIP_PORT, work);
+  const close = async () => {
+    for (const p of tools.running) p.kill('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+    return stack.stop();
+  };
+  const t = await http('PUT', '/trunks/carrier', trunk, admin);
+  if (t.status !== 201) {
+    await close();
+    assert.fail(`the trunk: ${t.status} ${JSON.stringify(t.body)}`);
+  }
+  let numbers = 0;
+  async function line(size = 1, channel = {}) {
+    const team = await makeTeam(http, admin, size, channel, prefix);
+    const number = `+8529${String(7000000 + ++numbers)}`;
+    const r = await http('PUT', `/numbers/${number}`, { kind: 'local', channel_id: team.channel }, admin);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return { number, team };
+  }
+  return { stack, http, tools, work, trunk: t.body, line, close };
+}
