@@ -785,9 +785,22 @@ static enum fact_result offered(struct ingress *in, const char *id, const Cc__Ev
     return FACT_DONE;
 }
 
+/* The caller of c, alone while a blind transfer rings, hears hold audio
+ * (media: hold of a leg with no bridge) until a phone takes the call (its
+ * bridge ends the hold). */
+static void hold_alone(struct ingress *in, const struct call *c)
+{
+    char why[200];
+
+    if (media_leg_cmd(in, call_get(c, "node"), "hold", call_get(c, "leg_id"), NULL, why,
+                      sizeof(why)) != CC_OK)
+        cc_log(CC_LOG_WARN, "caller not put on hold for the transfer", "call", call_get(c, "id"),
+               "why", why, NULL);
+}
+
 /* A transfer of an answered call (R14; docs/sip.md, "Transfers"): the
  * phones follow the enquiry. enquiry.transfer: blind, the sender's phone
- * leaves at once (BYE; the caller waits unbridged); both modes, the
+ * leaves at once (BYE; the caller waits on hold audio); both modes, the
  * target's phones ring (offered_to). enquiry.transferred: the sender's
  * phone leaves, unless the taker's phone took the call over already
  * (phones.c, won()). enquiry.transfer_returned: the target's phones stop
@@ -807,6 +820,8 @@ static enum fact_result transfer_fact(struct ingress *in, const char *id, const 
             phones_stop_ringing(in, id, NULL);
         else if (!start || strcmp(mode, "blind") == 0)
             st = phones_leave(in, &c, from, "transferred");
+        if (st == CC_OK && start && strcmp(mode, "blind") == 0)
+            hold_alone(in, &c);
         for (size_t i = 0; st == CC_OK && (start || back) && i < ev->n_offered_to; i++)
             st = phones_ring_again(in, &c, ev->offered_to[i]);
     }

@@ -100,6 +100,7 @@ static cc_status bridge(struct media_loop *l, struct loop_cmd *c, struct leg *ca
     caller->role = ROLE_CALLER;
     staff->role = ROLE_STAFF;
     caller->out.feeder = staff->out.feeder = FEED_NONE;
+    caller->held_alone = staff->held_alone = false; /* a bridge starts unheld */
     return CC_OK;
 }
 
@@ -107,8 +108,12 @@ static cc_status hold(struct leg *leg, struct loop_cmd *c, bool on, int64_t now)
 {
     struct bridge *b = leg->bridge;
 
-    if (b == NULL)
-        return fail(c, CC_ERR_CONFLICT, "the leg is not bridged");
+    if (b == NULL) { /* a leg alone: hold audio to it, until unhold or a bridge */
+        if (on && !leg->held_alone)
+            leg->alone_frames = 0;
+        leg->held_alone = on;
+        return CC_OK;
+    }
     if (b->held == on)
         return CC_OK;
     b->held = on;

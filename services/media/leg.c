@@ -65,6 +65,8 @@ void leg_snapshot(const struct leg *l, struct media_leg_info *o)
         o->held = b->held;
         if (b->recording)
             snprintf(o->record_path, sizeof(o->record_path), "%s", b->rec_path);
+    } else {
+        o->held = l->held_alone;
     }
     o->role = l->role;
     o->muted = l->muted;

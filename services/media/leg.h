@@ -116,6 +116,9 @@ struct leg {
     struct bridge *bridge;
     int role;
     bool muted;
+    bool held_alone;                 /* on hold with no bridge (a caller waiting while
+                                      * a transfer rings): hold audio to it */
+    uint32_t alone_frames;           /* frames of that hold audio sent */
 
     struct rxstat rxs;
     struct media_counters rx;        /* lost and jitter filled from rxs on snapshot */

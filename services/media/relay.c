@@ -325,14 +325,14 @@ static void gen_frame(struct media_loop *l, struct leg *leg, const struct sockad
     loop_queue(l, leg->rtp_fd, dst, pkt, RTP_HEADER_LEN + 160);
 }
 
-/* One frame of hold audio to the caller of a held bridge. */
-static void hold_frame(struct media_loop *l, struct bridge *b, int64_t now)
+/* One frame of hold audio to c: the caller of a held bridge, or a leg held
+ * alone; *frames counts them (the tone's cycle). */
+static void hold_frame(struct media_loop *l, struct leg *c, uint32_t *frames, int64_t now)
 {
-    struct leg *c = b->caller;
     const struct sockaddr_in *dst = leg_rtp_dest(c);
-    bool tone = b->hold_frames % HOLD_CYCLE_FRAMES < HOLD_TONE_FRAMES;
+    bool tone = *frames % HOLD_CYCLE_FRAMES < HOLD_TONE_FRAMES;
 
-    b->hold_frames++;
+    (*frames)++;
     if (dst == NULL || c->dtmf.phase == 1 || c->dtmf.phase == 2)
         return;
     gen_frame(l, c, dst, FEED_HOLD,
@@ -414,7 +414,9 @@ void relay_tick(struct media_loop *l, int64_t now, int frames)
     for (struct leg *leg = l->legs; leg != NULL; leg = leg->next) {
         for (int f = 0; f < frames; f++) {
             if (leg->bridge != NULL && leg->bridge->held && leg->role == ROLE_CALLER)
-                hold_frame(l, leg->bridge, now);
+                hold_frame(l, leg, &leg->bridge->hold_frames, now);
+            else if (leg->bridge == NULL && leg->held_alone)
+                hold_frame(l, leg, &leg->alone_frames, now);
             if (leg->dtmf.phase != 0)
                 dtmf_step(l, leg, now);
             if (leg->announce > 0 && leg->bridge == NULL)

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { natsRequest } from './lib/nats.mjs';
 import { decodeReply } from './lib/media.mjs';
 import { finals, sipStack } from './lib/sip.mjs';
-import { until } from './lib/stack.mjs';
+import { sleep, until } from './lib/stack.mjs';
 
 const ADMIN = 'phones-admin-token-0123456789abcdef';
 
@@ -361,7 +361,7 @@ describe('ingress: staff phones', () => {
     await until(async () => !(await mediaLegs()).some((l) => l.leg_id === callerLeg), 10000, 'the legs released');
   });
 
-  test('a blind transfer nobody takes: the target\'s phone stops ringing, the sender\'s rings again; not taken either, the caller gets BYE (max_wait)', async () => {
+  test('a blind transfer nobody takes: the caller waits on hold audio, the target\'s phone stops ringing, the sender\'s rings again; not taken either, the caller gets BYE (max_wait)', async () => {
     const { number, team } = await line(2, { max_wait_direct_s: 2 });
     const [a, b] = team.ids;
     const { ph: phA, run: onA } = await phoneOf(a, 'phone_answer');
@@ -374,6 +374,16 @@ describe('ingress: staff phones', () => {
     const sa = await onA;
     assert.equal(sa.code, 0, sa.out);
     assert.match(sa.log, /^BYE sip:/m, 'the sender\'s phone hung up at once');
+    // the caller, alone, hears hold audio while the transfer rings
+    const callId = (await stack.redisCli('GET', `cc:call:enq:${id}`)).stdout.trim();
+    const alone = async () => (await mediaLegs()).find((l) => l.leg_id === `sip-${callId}`);
+    const l0 = await until(async () => {
+      const l = await alone();
+      return l && l.peer_leg_id === '' && l.held && l;
+    }, 5000, 'the caller alone, on hold');
+    await sleep(600);
+    const l1 = await alone();
+    assert.ok(l1.tx.packets - l0.tx.packets >= 20, `hold audio to the caller: ${l1.tx.packets - l0.tx.packets} packets in 600 ms`);
     // a's phone listens again before the transfer returns to a (2 s)
     const ringA = answerOn(a, phA, 'phone_ring');
     await ringA.ready;
