@@ -455,8 +455,11 @@ test('bad requests get a clear error', async () => {
   assert.deepEqual([codec.error.code, codec.error.field], [ERR.INVALID, 'codec']);
   const nobody = await media.call('bridge', { caller: 'dup', staff: 'nobody' });
   assert.deepEqual([nobody.error.code, nobody.error.field], [ERR.NOT_FOUND, 'staff_leg_id']);
-  const notBridged = await media.call('hold', { leg_id: 'dup' });
+  const notBridged = await media.call('record_start', { leg_id: 'dup' });
   assert.equal(notBridged.error.code, ERR.CONFLICT);
+  // a leg alone can be held (hold audio to it, a caller waiting for a transfer)
+  assert.equal(ok(await media.call('hold', { leg_id: 'dup' })).leg.held, true);
+  assert.equal(ok(await media.call('unhold', { leg_id: 'dup' })).leg.held, false);
   ok(await media.call('release', { leg_id: 'dup' }));
 });
 
