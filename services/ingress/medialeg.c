@@ -126,17 +126,12 @@ cc_status media_remote(struct ingress *in, const char *node, const char *leg_id,
 
 cc_status media_release(struct ingress *in, const char *node, const char *leg_id)
 {
-    Cc__MediaLegRequest req = CC__MEDIA_LEG_REQUEST__INIT;
-    Cc__MediaReply *rep = NULL;
     char why[160];
     cc_status st;
 
     if (node == NULL || node[0] == '\0' || leg_id == NULL || leg_id[0] == '\0')
         return CC_OK;
-    req.leg_id = (char *)leg_id;
-    st = call(in, node, "release", &req.base, &rep, why, sizeof(why));
-    if (rep != NULL)
-        cc__media_reply__free_unpacked(rep, NULL);
+    st = media_leg_cmd(in, node, "release", leg_id, NULL, why, sizeof(why));
     return st == CC_ERR_NOT_FOUND ? CC_OK : st;
 }
 

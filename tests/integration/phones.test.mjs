@@ -130,12 +130,7 @@ describe('ingress: staff phones', () => {
     assert.match(s.log, /m=audio \d+ RTP\/AVP 0 8 101/);
     assert.match(s.log, /^BYE sip:/m, 'the phone got BYE');
     const id = await enquiryOfNumber(team);
-    await until(async () => (await enquiry(id)).state === 'ended', 10000, 'the enquiry ended');
-    const e = await enquiry(id);
-    assert.equal(e.answered_by, sid);
-    assert.equal(e.end_reason, 'caller_hung_up');
-    await until(async () => !(await mediaLegs()).some((l) => l.leg_id === leg.leg_id || l.leg_id === leg.peer_leg_id),
-      10000, 'both legs released');
+    await endedByCaller(id, sid, leg);
   });
 
   test('three phones ring: one answers, the other two get CANCEL (delay printed); its BYE ends the call and BYEs the caller', async () => {
@@ -228,6 +223,18 @@ describe('ingress: staff phones', () => {
     const out = (await stack.redisCli('HKEYS', `cc:call:${call}:rings`)).stdout.trim();
     return out === '' ? [] : out.split('\n').filter((k) => k.startsWith(`${sid} `));
   };
+  // The caller hung up a call answered by sid on a phone: the enquiry ends
+  // caller_hung_up as sid's, and both legs of the bridge (leg: the
+  // caller's, as media listed it) are released.
+  async function endedByCaller(id, sid, leg) {
+    await until(async () => (await enquiry(id)).state === 'ended', 10000, 'the enquiry ended');
+    const e = await enquiry(id);
+    assert.equal(e.answered_by, sid);
+    assert.equal(e.end_reason, 'caller_hung_up');
+    await until(async () => !(await mediaLegs()).some((l) => l.leg_id === leg.leg_id || l.leg_id === leg.peer_leg_id),
+      10000, 'both legs released');
+  }
+
   // sid's phone, registered and listening with scenario: {ph, run}.
   async function phoneOf(sid, scenario) {
     const ph = await phone();
@@ -264,12 +271,7 @@ describe('ingress: staff phones', () => {
     assert.equal(s.code, 0, s.out);
     assert.match(s.log, /^INVITE sip:/m);
     assert.match(s.log, /^BYE sip:/m, 'the phone got BYE');
-    await until(async () => (await enquiry(id)).state === 'ended', 10000, 'the enquiry ended');
-    const e = await enquiry(id);
-    assert.equal(e.answered_by, b);
-    assert.equal(e.end_reason, 'caller_hung_up');
-    await until(async () => !(await mediaLegs()).some((l) => l.leg_id === leg.leg_id || l.leg_id === leg.peer_leg_id),
-      10000, 'both legs released');
+    await endedByCaller(id, b, leg);
   });
 
   test('a staff member who stops being available while their phone rings: it gets CANCEL; available again, it rings anew and answers', async () => {
